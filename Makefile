@@ -1,0 +1,40 @@
+# photostyle developer commands. `make demo` and `make test` work on a fresh clone.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	$(BIN)/python examples/make_demo_images.py --out out
+	$(BIN)/photostyle smooth out/demo_content.png out/demo_stylized.png -o out/demo_smoothed_exact.png --method exact
+	$(BIN)/photostyle smooth out/demo_content.png out/demo_stylized.png -o out/demo_smoothed_guided.png --method guided
+	$(BIN)/python examples/side_by_side.py out/demo_content.png out/demo_stylized.png out/demo_smoothed_exact.png -o out/demo_side_by_side.png
+	@echo "demo outputs written to out/"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks examples
+	$(BIN)/ruff check --fix src tests benchmarks examples
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/smoothing.py
+
+clean:
+	rm -rf out build *.egg-info

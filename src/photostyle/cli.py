@@ -1,0 +1,121 @@
+"""Command-line interface: ``photostyle smooth | train``.
+
+Input problems print one line ``error: <file>: <problem>`` on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from photostyle.io import ImageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit with code 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def smooth(
+    content: Annotated[Path, typer.Argument(help="content photo (guides the smoothing)")],
+    stylized: Annotated[Path, typer.Argument(help="stylized image Y to smooth")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")],
+    method: Annotated[str, typer.Option(help="exact | guided")] = "exact",
+    lam: Annotated[float, typer.Option(help="smoothing weight lambda (exact)")] = 1e-4,
+    radius: Annotated[int, typer.Option(help="guided filter radius (guided)")] = None,
+    eps: Annotated[float, typer.Option(help="guided filter eps (guided)")] = None,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+) -> None:
+    """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step)."""
+    from photostyle.io import load_image, save_image
+    from photostyle.smoothing import smooth as run_smooth
+
+    try:
+        c = load_image(content)
+        s = load_image(stylized)
+        t0 = time.perf_counter()
+        kwargs = {k: v for k, v in {"radius": radius, "eps": eps}.items() if v is not None}
+        r = run_smooth(c, s, method=method, lam=lam, device=device, **kwargs)
+        dt = time.perf_counter() - t0
+        save_image(out, r)
+    except (ImageError, ValueError) as exc:
+        fail(str(exc))
+    h, w = c.shape[:2]
+    typer.echo(f"smooth ({method}): {w}x{h} in {dt:.2f} s -> {out}", err=True)
+
+
+@app.command()
+def train(
+    level: Annotated[int, typer.Option(help="decoder level 1..4")],
+    data: Annotated[list[Path], typer.Option(help="folder(s) of photos, searched recursively")],
+    out: Annotated[Path, typer.Option(help="output weights (.safetensors); checkpoint beside it")],
+    steps: Annotated[int, typer.Option(help="total optimisation steps")] = 2000,
+    batch_size: Annotated[int, typer.Option(help="crops per step")] = 8,
+    crop: Annotated[int, typer.Option(help="crop side in pixels")] = 128,
+    lr: Annotated[float, typer.Option(help="Adam learning rate (cosine decay to 10%)")] = 1e-4,
+    perceptual_weight: Annotated[float, typer.Option(help="weight of the VGG feature loss")] = 0.0,
+    head_steps: Annotated[int, typer.Option(help="blockwise head-only steps first")] = 0,
+    init_from: Annotated[
+        Path, typer.Option(help="trained lower-level decoder for the tail")
+    ] = None,
+    val: Annotated[Path, typer.Option(help="folder of validation photos (PSNR in the log)")] = None,
+    ckpt_every: Annotated[int, typer.Option(help="checkpoint interval in steps")] = 50,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+    resume: Annotated[bool, typer.Option(help="continue from the checkpoint beside --out")] = False,
+) -> None:
+    """Train a PhotoWCT decoder for image reconstruction (resumable)."""
+    import torch
+
+    from photostyle.train import TrainConfig, Trainer
+
+    if level not in (1, 2, 3, 4):
+        fail(f"--level must be 1..4, got {level}")
+    cfg = TrainConfig(
+        level=level,
+        data=[str(d) for d in data],
+        out=str(out),
+        steps=steps,
+        batch_size=batch_size,
+        crop=crop,
+        lr=lr,
+        perceptual_weight=perceptual_weight,
+        head_steps=head_steps,
+        ckpt_every=ckpt_every,
+        seed=seed,
+        init_from=str(init_from) if init_from else None,
+        val=str(val) if val else None,
+        device=device,
+    )
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    try:
+        trainer = Trainer(cfg, resume=resume)
+        typer.echo(
+            f"training decoder {level} on {len(trainer.photos)} photos, {trainer.device}, "
+            f"from step {trainer.step}",
+            err=True,
+        )
+        result = trainer.run(progress=sys.stderr.isatty() or True)
+    except (ImageError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; checkpoint saved to {trainer.ckpt}", err=True)
+        raise typer.Exit(130) from None
+    typer.echo(f"done: step {result['step']}, weights {out}", err=True)
+
+
+def main() -> None:
+    """Entry point for ``python -m photostyle``."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Image input/output with documented conversions and one-line errors.
+
+Every image enters the library as ``float32`` ``H x W x 3`` RGB in ``[0, 1]``:
+
+* EXIF orientation is applied (the pixels are rotated, the tag is dropped);
+* grayscale (``L``, ``I``, ``I;16``, ``1``) is replicated to three channels;
+* palette (``P``) images are expanded through their palette;
+* CMYK is converted with Pillow's conversion to RGB;
+* 16-bit images are scaled by ``1/65535`` (no precision is lost to 8 bits);
+* alpha (``RGBA``, ``LA``, ``PA``, palette transparency) is composited on **white**.
+
+Problems raise :class:`ImageError` whose message names the file and the problem in one line.
+Saving is atomic: the file is written to a temporary file in the same folder and renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: Default limit on the number of pixels of an input image (100 megapixels).
+DEFAULT_MAX_PIXELS = 100_000_000
+
+SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}
+SAVE_FORMATS[".webp"] = "WEBP"
+
+
+class ImageError(ValueError):
+    """An image could not be read or written; the message names the file and the problem."""
+
+
+def _open_checked(path: Path, max_pixels: int) -> Image.Image:
+    if not path.exists():
+        raise ImageError(f"{path}: file not found")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a directory, not an image file")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: file is empty (0 bytes)")
+    # Pillow's own bomb check is replaced by ours: the size is read from the header and
+    # checked against max_pixels before any pixel is decoded.
+    old_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+            w, h = im.size
+            if w * h > max_pixels:
+                raise ImageError(
+                    f"{path}: image is {w}x{h} = {w * h / 1e6:.1f} MP, over the limit of "
+                    f"{max_pixels / 1e6:.1f} MP (refused before decoding; raise max_pixels "
+                    "to allow it)"
+                )
+            if w == 0 or h == 0:
+                raise ImageError(f"{path}: image has zero size ({w}x{h})")
+            im.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"{path}: refused as a possible decompression bomb ({exc})") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image file (format not recognised)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{path}: truncated or corrupt image ({exc})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = old_limit
+    return im
+
+
+def pil_to_array(im: Image.Image) -> np.ndarray:
+    """Convert a PIL image to ``float32 H x W x 3`` RGB in ``[0, 1]`` (conversions as above)."""
+    im = ImageOps.exif_transpose(im) or im
+    mode = im.mode
+    if mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+        mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(im, dtype=np.float64)
+        scale = 65535.0 if mode.startswith("I;16") or arr.max() > 255 else 255.0
+        arr = np.clip(arr / scale, 0.0, 1.0).astype(np.float32)
+        return np.repeat(arr[:, :, None], 3, axis=2)
+    if mode == "F":
+        arr = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
+        return np.repeat(arr[:, :, None], 3, axis=2)
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float32) / 255.0
+        alpha = rgba[:, :, 3:4]
+        return (rgba[:, :, :3] * alpha + (1.0 - alpha)).astype(np.float32)
+    if mode != "RGB":
+        im = im.convert("RGB")
+    return np.asarray(im, dtype=np.float32) / 255.0
+
+
+def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read an image file as ``float32`` array of shape ``(H, W, 3)``, RGB, values in ``[0, 1]``.
+
+    Args:
+        path: file to read (any format Pillow reads: PNG, JPEG, TIFF, WebP, BMP, ...).
+        max_pixels: refuse images with more pixels than this (default 100 MP); this also
+            refuses decompression bombs before their pixels are decoded.
+
+    Raises:
+        ImageError: missing file, directory, empty, non-image, truncated/corrupt, zero-size
+            or oversized image; the message names the file.
+    """
+    p = Path(path)
+    im = _open_checked(p, max_pixels)
+    try:
+        return pil_to_array(im)
+    except (OSError, ValueError) as exc:
+        raise ImageError(f"{p}: cannot convert image ({exc})") from None
+
+
+def to_uint8(array: np.ndarray) -> np.ndarray:
+    """Convert ``H x W x C`` float in ``[0, 1]`` (clipped) or uint8 to uint8 with rounding."""
+    a = np.asarray(array)
+    if a.dtype == np.uint8:
+        return a
+    return (np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    Readers never see a partial file; on error the temporary file is removed. The file gets
+    the usual permissions (``0666 & ~umask``) rather than ``mkstemp``'s private ``0600``.
+    """
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, p)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return p
+
+
+def save_image(path: str | os.PathLike, array: np.ndarray) -> Path:
+    """Write ``array`` (``H x W x 3`` or ``H x W``, float in ``[0, 1]`` or uint8) atomically.
+
+    The format follows the extension: ``.png``, ``.jpg``/``.jpeg`` (quality 95), ``.tif``,
+    ``.webp``. The data go to a temporary file in the destination folder, which is then
+    renamed over ``path``, so readers never see a partial file.
+
+    Raises:
+        ImageError: unknown extension, bad array shape, or a folder that cannot be written.
+    """
+    p = Path(path)
+    fmt = SAVE_FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise ImageError(
+            f"{p}: unsupported output extension {p.suffix!r} (use .png, .jpg, .tif or .webp)"
+        )
+    a = np.asarray(array)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3)) or a.size == 0:
+        raise ImageError(f"{p}: cannot save an array of shape {a.shape} as an image")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    im = Image.fromarray(to_uint8(a))
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise ImageError(f"{p}: output folder {folder} does not exist")
+    kwargs = {"quality": 95} if fmt in ("JPEG", "WEBP") else {}
+    try:
+        return atomic_write(p, lambda tmp: im.save(tmp, format=fmt, **kwargs))
+    except OSError as exc:
+        raise ImageError(f"{p}: cannot write image ({exc})") from None

@@ -1,0 +1,202 @@
+"""Exact photorealistic smoothing (Li et al. 2018, eq. 5) with a fast iterative solver.
+
+The paper's closed form is ``R = (1-a) (I - a S)^-1 Y`` with ``S = D^-1/2 W D^-1/2``,
+``a = 1/(1+lam)``, ``W`` the matting affinity of the content and ``D`` its degree. Writing
+``W = D - L`` (``L`` the matting Laplacian) and ``R = D^1/2 Z`` gives the equivalent symmetric
+positive-definite system (all three colour channels share the matrix)::
+
+    (L + lam D) Z = lam D^1/2 Y,        R = D^1/2 Z
+
+solved by preconditioned conjugate gradients (all channels at once), warm-started from the
+guided-filter approximation, stopped at relative residual ``rtol``. Two back ends, chosen by
+measurement (see ``benchmarks/results/smoothing.json`` and the notes in docs):
+
+* ``"ichol"`` (CPU, up to ``ICHOL_MAX_PIXELS``): assembled matrix (pymatting's
+  ``cf_laplacian``) and pymatting's thresholded incomplete-Cholesky factor as preconditioner,
+  applied to the three channels in one pass (:mod:`photostyle.smoothing.precond`). About 6-8
+  iterations.
+* ``"matfree"`` (CUDA, or CPU images above ``ICHOL_MAX_PIXELS``): matrix-free products with
+  ``L`` from box sums (:mod:`photostyle.smoothing.matfree`) and a Jacobi preconditioner: O(N)
+  memory, several hundred cheap iterations.
+
+Measured and rejected: pyamg smoothed aggregation (also with the colour channels as
+near-null-space candidates): 15-40 iterations but set-up and per-cycle cost made it slower.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from photostyle.smoothing.affinity import DEFAULT_EPS, matting_laplacian, window_counts
+from photostyle.smoothing.matfree import MattingOperator, pcg_jacobi, to_chw
+from photostyle.smoothing.precond import ichol_preconditioner
+
+DEFAULT_LAM = 1e-4
+DEFAULT_RTOL = 1e-3
+#: Largest image (pixels) for the assembled-matrix + incomplete-Cholesky back end on CPU.
+ICHOL_MAX_PIXELS = 2_000_000
+
+
+def check_inputs(content: np.ndarray, stylized: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``H x W x 3`` float images in [0, 1]; resize ``stylized`` to the content size.
+
+    The resize (bilinear, Pillow) lets a stylized image computed at a capped resolution be
+    smoothed at the content's full resolution. Returns float32 C-contiguous copies.
+    """
+    for name, a in (("content", content), ("stylized", stylized)):
+        if not isinstance(a, np.ndarray) or a.ndim != 3 or a.shape[2] != 3:
+            shape = getattr(a, "shape", type(a).__name__)
+            raise ValueError(f"{name} must be an H x W x 3 array, got {shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+    h, w = content.shape[:2]
+    if min(h, w) < 3:
+        raise ValueError(f"content of {w}x{h} pixels is too small: both sides must be >= 3")
+    content = np.clip(content, 0.0, 1.0).astype(np.float32)
+    stylized = np.clip(stylized, 0.0, 1.0).astype(np.float32)
+    if stylized.shape[:2] != (h, w):
+        from PIL import Image
+
+        chans = [
+            Image.fromarray(stylized[:, :, i]).resize((w, h), Image.BILINEAR) for i in range(3)
+        ]
+        stylized = np.stack([np.asarray(c, dtype=np.float32) for c in chans], axis=2)
+    return np.ascontiguousarray(content), np.ascontiguousarray(stylized)
+
+
+def check_lam(lam: float) -> float:
+    """``lam`` must be a finite number > 0; returns it as float."""
+    lam = float(lam)
+    if not np.isfinite(lam) or lam <= 0:
+        raise ValueError(f"lam must be a finite number > 0, got {lam}")
+    return lam
+
+
+def pcg(
+    A: sp.csr_matrix,
+    b: np.ndarray,
+    x: np.ndarray,
+    M: Callable[[np.ndarray], np.ndarray],
+    rtol: float = DEFAULT_RTOL,
+    maxiter: int = 500,
+) -> tuple[np.ndarray, int]:
+    """Preconditioned CG on several right-hand sides at once (``b``, ``x``: ``N x C``).
+
+    Each column is an independent CG run (scalars are per column), stopped together when every
+    column has ``||r|| <= rtol ||b||``. Returns the solution and the number of iterations.
+    """
+    r = b - A @ x
+    bnorm = np.maximum(np.linalg.norm(b, axis=0), 1e-300)
+    z = M(r)
+    p = z.copy()
+    rz = np.einsum("ij,ij->j", r, z)
+    for it in range(1, maxiter + 1):
+        if (np.linalg.norm(r, axis=0) <= rtol * bnorm).all():
+            return x, it - 1
+        Ap = A @ p
+        alpha = rz / np.maximum(np.einsum("ij,ij->j", p, Ap), 1e-300)
+        x += alpha * p
+        r -= alpha * Ap
+        z = M(r)
+        rz_new = np.einsum("ij,ij->j", r, z)
+        p = z + (rz_new / np.maximum(rz, 1e-300)) * p
+        rz = rz_new
+    return x, maxiter
+
+
+def smoothing_system(content: np.ndarray, lam: float, eps: float = DEFAULT_EPS) -> tuple:
+    """``(A, sqrt(D))`` with ``A = L + lam D`` (csr, float64) for a content ``H x W x 3``."""
+    h, w = content.shape[:2]
+    L = matting_laplacian(content, eps)
+    d = window_counts(h, w)
+    return (L + sp.diags(lam * d)).tocsr(), np.sqrt(d)
+
+
+def smooth_exact(
+    content: np.ndarray,
+    stylized: np.ndarray,
+    lam: float = DEFAULT_LAM,
+    eps: float = DEFAULT_EPS,
+    rtol: float = DEFAULT_RTOL,
+    x0: np.ndarray | None = None,
+    backend: str = "auto",
+    device: str = "auto",
+    info: dict | None = None,
+) -> np.ndarray:
+    """Exact photorealistic smoothing ``R = (1-a)(I - aS)^-1 Y``, ``a = 1/(1+lam)``.
+
+    Args:
+        content: ``H x W x 3`` float in [0, 1], defines the matting affinity.
+        stylized: ``Y``, ``h x w x 3`` float in [0, 1]; bilinearly resized to ``H x W`` if needed.
+        lam: ``lam > 0``; smaller keeps less of ``Y`` and more of the content's structure.
+        eps: covariance regularisation of the matting affinity (paper: 1e-7).
+        rtol: relative residual at which CG stops.
+        x0: optional first guess of ``R`` (``H x W x 3``); default the guided-filter result.
+        backend: ``"auto"``, ``"ichol"`` or ``"matfree"`` (see the module docstring).
+        device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+        info: optional dict that receives timings and the iteration count.
+
+    Returns:
+        ``R``: ``H x W x 3`` float32 clipped to [0, 1].
+    """
+    from photostyle import resolve_device
+    from photostyle.smoothing.guided import smooth_guided
+
+    content, stylized = check_inputs(content, stylized)
+    lam = check_lam(lam)
+    h, w = content.shape[:2]
+    dev = resolve_device(device)
+    if backend == "auto":
+        backend = "ichol" if dev == "cpu" and h * w <= ICHOL_MAX_PIXELS else "matfree"
+    if backend not in ("ichol", "matfree"):
+        raise ValueError(f"backend must be 'auto', 'ichol' or 'matfree', got {backend!r}")
+    if x0 is None:
+        x0 = smooth_guided(content, stylized, device=dev)
+    t0 = time.perf_counter()
+    if backend == "ichol":
+        A, sd = smoothing_system(content, lam, eps)
+        t1 = time.perf_counter()
+        M = ichol_preconditioner(A)
+        t2 = time.perf_counter()
+        Y = stylized.reshape(-1, 3).astype(np.float64)
+        Z0 = np.asarray(x0, np.float64).reshape(-1, 3) / sd[:, None]
+        Z, iters = pcg(A, lam * sd[:, None] * Y, Z0, M, rtol=rtol)
+        R = (sd[:, None] * Z).reshape(h, w, 3)
+    else:
+        op = MattingOperator(to_chw(content, dev), lam, eps)
+        t1 = t2 = time.perf_counter()
+        sd_t = op.d.sqrt()[None]
+        Z, iters = pcg_jacobi(
+            op, lam * sd_t * to_chw(stylized, dev), to_chw(x0, dev) / sd_t, rtol=rtol
+        )
+        R = (sd_t * Z).permute(1, 2, 0).cpu().numpy()
+        del op
+    t3 = time.perf_counter()
+    if info is not None:
+        info.update(
+            backend=backend, system_s=t1 - t0, precond_s=t2 - t1, solve_s=t3 - t2, iterations=iters
+        )
+    return np.clip(R, 0.0, 1.0).astype(np.float32)
+
+
+def smooth_direct(
+    content: np.ndarray, stylized: np.ndarray, lam: float = DEFAULT_LAM, eps: float = DEFAULT_EPS
+) -> np.ndarray:
+    """Reference: the same system solved by sparse direct factorisation (scipy ``factorized``).
+
+    This is the paper's method; memory and time grow fast with the image size.
+    """
+    from scipy.sparse.linalg import factorized
+
+    content, stylized = check_inputs(content, stylized)
+    lam = check_lam(lam)
+    A, sd = smoothing_system(content, lam, eps)
+    solve = factorized(A.tocsc())
+    b = lam * sd[:, None] * stylized.reshape(-1, 3).astype(np.float64)
+    Z = np.column_stack([solve(b[:, i]) for i in range(3)])
+    R = (sd[:, None] * Z).reshape(content.shape)
+    return np.clip(R, 0.0, 1.0).astype(np.float32)

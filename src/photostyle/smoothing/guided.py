@@ -1,0 +1,109 @@
+"""Colour guided filter (He et al., TPAMI 2013): the fast approximation of the smoothing step.
+
+For every ``(2r+1) x (2r+1)`` window ``k`` the output is a local affine function of the guide
+(the content photo ``I``, 3 channels)::
+
+    q_i = mean_{k ∋ i} (a_k)^T I_i + mean_{k ∋ i} b_k
+    a_k = (Sigma_k + eps U)^-1 cov_k(I, p),    b_k = mean_k(p) - a_k^T mu_k
+
+with ``p`` the stylized image (each channel filtered independently), ``Sigma_k`` the 3x3 colour
+covariance of the guide in the window and ``U`` the identity. All window sums are O(N) box
+filters (cumulative sums), independent of ``r``. Implemented in torch: CPU and CUDA, float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from photostyle import resolve_device
+
+#: Defaults chosen on dpst-dev as the setting closest to the exact smoothing (see
+#: ``benchmarks/results/guided_tuning.json``).
+DEFAULT_RADIUS = 8
+DEFAULT_EPS = 1e-3
+
+
+def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Mean over ``(2r+1)^2`` windows clipped at the borders; ``x``: ``... x H x W``.
+
+    Uses cumulative sums, O(N) for any ``r``; the window is shrunk at the image border and
+    the mean divides by the number of pixels actually inside.
+    """
+    h, w = x.shape[-2:]
+
+    def csum(t: torch.Tensor, dim: int, n: int) -> torch.Tensor:
+        c = torch.cumsum(t, dim=dim)
+        c = torch.cat([torch.zeros_like(c.narrow(dim, 0, 1)), c], dim=dim)
+        idx = torch.arange(n, device=t.device)
+        hi = (idx + r + 1).clamp(max=n)
+        lo = (idx - r).clamp(min=0)
+        return c.index_select(dim, hi) - c.index_select(dim, lo)
+
+    s = csum(csum(x, -2, h), -1, w)
+    ones = torch.ones((h, w), dtype=x.dtype, device=x.device)
+    n = csum(csum(ones, -2, h), -1, w)
+    return s / n
+
+
+def guided_filter_torch(
+    guide: torch.Tensor, src: torch.Tensor, radius: int, eps: float
+) -> torch.Tensor:
+    """Colour guided filter: ``guide`` 3xHxW, ``src`` CxHxW (float) -> CxHxW."""
+    mu = box_mean(guide, radius)  # 3 x H x W
+    mp = box_mean(src, radius)  # C x H x W
+    gi = guide.unsqueeze(1)  # 3 x 1 x H x W
+    cov_ip = box_mean(gi * src.unsqueeze(0), radius) - mu.unsqueeze(1) * mp.unsqueeze(0)  # 3xCxHxW
+
+    # symmetric 3x3 covariance + eps, inverted in closed form (adjugate / determinant)
+    def var(i: int, j: int) -> torch.Tensor:
+        v = box_mean(guide[i] * guide[j], radius) - mu[i] * mu[j]
+        return v + eps if i == j else v
+
+    s00, s01, s02, s11, s12, s22 = var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)
+    i00 = s11 * s22 - s12 * s12
+    i01 = s02 * s12 - s01 * s22
+    i02 = s01 * s12 - s02 * s11
+    i11 = s00 * s22 - s02 * s02
+    i12 = s01 * s02 - s00 * s12
+    i22 = s00 * s11 - s01 * s01
+    det = s00 * i00 + s01 * i01 + s02 * i02
+    inv = torch.stack([i00, i01, i02, i01, i11, i12, i02, i12, i22]).view(3, 3, 1, *det.shape)
+    a = (inv / det) * cov_ip.unsqueeze(0)  # 3 x 3 x C x H x W
+    a = a.sum(1)  # 3 x C x H x W
+    b = mp - (a * mu.unsqueeze(1)).sum(0)
+    return (box_mean(a, radius) * gi).sum(0) + box_mean(b, radius)
+
+
+def smooth_guided(
+    content: np.ndarray,
+    stylized: np.ndarray,
+    radius: int = DEFAULT_RADIUS,
+    eps: float = DEFAULT_EPS,
+    device: str = "auto",
+) -> np.ndarray:
+    """Guided-filter approximation of the photorealistic smoothing.
+
+    Args:
+        content: guide, ``H x W x 3`` float in [0, 1].
+        stylized: image to smooth, ``h x w x 3`` float in [0, 1] (resized to ``H x W`` if needed).
+        radius: window radius ``r`` (window side ``2r+1``), >= 1.
+        eps: regularisation of the colour covariance (in [0,1]^2 units), > 0.
+        device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+
+    Returns:
+        ``H x W x 3`` float32 in [0, 1].
+    """
+    from photostyle.smoothing.exact import check_inputs
+
+    content, stylized = check_inputs(content, stylized)
+    if radius < 1:
+        raise ValueError(f"radius must be >= 1, got {radius}")
+    if not eps > 0:
+        raise ValueError(f"eps must be > 0, got {eps}")
+    dev = resolve_device(device)
+    g = torch.from_numpy(np.ascontiguousarray(content.transpose(2, 0, 1))).to(dev, torch.float32)
+    p = torch.from_numpy(np.ascontiguousarray(stylized.transpose(2, 0, 1))).to(dev, torch.float32)
+    with torch.no_grad():
+        q = guided_filter_torch(g, p, radius, eps)
+    return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy()

@@ -1,0 +1,35 @@
+"""Shared fixtures: paths to the read-only data in ../shared (next to the project root)."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PHOTOSTYLE_SHARED", ROOT.parent / "shared")) / "data"
+
+
+def require_shared(sub: str) -> Path:
+    """Path under ../shared/data; skipped when absent, unless PHOTOSTYLE_REQUIRE_DATA=1 (CI)."""
+    p = SHARED / sub
+    if not p.exists():
+        if os.environ.get("PHOTOSTYLE_REQUIRE_DATA") == "1":
+            raise FileNotFoundError(f"{p}: shared data required but missing")
+        pytest.skip(f"{p} not available")
+    return p
+
+
+@pytest.fixture
+def dpst() -> Path:
+    return require_shared("dpst-dev")
+
+
+@pytest.fixture
+def bsds_val() -> Path:
+    return require_shared("photos/bsds500/val")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)

@@ -1,0 +1,162 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from photostyle.io import load_image
+from photostyle.smoothing import smooth, smooth_direct, smooth_exact, smooth_guided
+from photostyle.smoothing.affinity import matting_affinity, matting_laplacian, window_counts
+from photostyle.smoothing.guided import box_mean
+
+CROPS = [("03", 120, 300), ("27", 200, 100), ("51", 40, 500)]
+
+
+def crop_pair(dpst, name, y, x, h=60, w=80):
+    c = load_image(dpst / "content" / f"{name}.png")[y : y + h, x : x + w]
+    s = load_image(dpst / "dpst_result" / f"{name}.png")[y : y + h, x : x + w]
+    return c, s
+
+
+def paper_form(content, Y, lam):
+    """R = (1-a)(I - aS)^-1 Y with S = D^-1/2 W D^-1/2, dense, straight from the paper."""
+    W = matting_affinity(content).toarray()
+    d = W.sum(1)
+    S = W / np.sqrt(d)[:, None] / np.sqrt(d)[None, :]
+    a = 1.0 / (1.0 + lam)
+    n = W.shape[0]
+    R = (1 - a) * np.linalg.solve(np.eye(n) - a * S, Y.reshape(n, 3).astype(np.float64))
+    return np.clip(R.reshape(Y.shape), 0, 1)
+
+
+def test_degree_is_window_count(rng):
+    img = rng.random((7, 9, 3))
+    W = matting_affinity(img)
+    assert np.allclose(np.asarray(W.sum(1)).ravel(), window_counts(7, 9), atol=1e-6)
+    L = matting_laplacian(img)
+    assert abs(L - L.T).max() < 1e-8
+    assert isinstance(L, sp.csr_matrix) and L.shape == (63, 63)
+
+
+def test_direct_solve_matches_paper_form(rng):
+    c = rng.random((12, 10, 3)) * 0.5 + np.linspace(0, 0.5, 10)[None, :, None]
+    y = rng.random((12, 10, 3))
+    ref = paper_form(c, y, 1e-2)
+    assert np.abs(smooth_direct(c, y, lam=1e-2) - ref).max() < 1e-5
+
+
+@pytest.mark.parametrize("name,y,x", CROPS)
+def test_exact_matches_direct_on_real_crops(dpst, name, y, x):
+    c, s = crop_pair(dpst, name, y, x)
+    ref = smooth_direct(c, s)
+    for backend in ("ichol", "matfree"):
+        out = smooth_exact(c, s, backend=backend, device="cpu")
+        assert out.shape == c.shape and out.dtype == np.float32
+        assert np.abs(out - ref).max() <= 1 / 255, backend
+        # border pixels included: the first/last rows and columns agree as well
+        border = np.concatenate(
+            [np.abs(out - ref)[[0, -1]].ravel(), np.abs(out - ref)[:, [0, -1]].ravel()]
+        )
+        assert border.max() <= 1 / 255
+
+
+@pytest.mark.parametrize("lam", [1e-6, 1e-5, 1e-3, 1e-1])
+def test_lambda_range(dpst, lam):
+    c, s = crop_pair(dpst, "09", 150, 250)
+    ref = smooth_direct(c, s, lam=lam)
+    assert np.abs(smooth_exact(c, s, lam=lam) - ref).max() <= 1 / 255
+
+
+def test_larger_lambda_keeps_more_of_y(dpst):
+    c, s = crop_pair(dpst, "15", 100, 100)
+    d_small = np.abs(smooth_exact(c, s, lam=1e-4) - s).mean()
+    d_large = np.abs(smooth_exact(c, s, lam=1e-1) - s).mean()
+    assert d_large < d_small
+
+
+def test_constant_image_gives_constant_mean():
+    c = np.full((20, 30, 3), 0.4, np.float32)
+    y = np.random.default_rng(1).random((20, 30, 3)).astype(np.float32)
+    out = smooth_exact(c, y)
+    ref = smooth_direct(c, y)
+    assert np.abs(out - ref).max() <= 1 / 255
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+def test_stylized_resized_to_content(dpst):
+    c, s = crop_pair(dpst, "33", 100, 100)
+    half = s[::2, ::2]
+    out = smooth_exact(c, half)
+    assert out.shape == c.shape
+
+
+@pytest.mark.parametrize("shape", [(1, 50, 3), (50, 1, 3), (2, 2, 3)])
+def test_too_small_images_are_clear_errors(shape):
+    a = np.zeros(shape, np.float32)
+    for method in ("exact", "guided"):
+        with pytest.raises(ValueError, match="too small"):
+            smooth(a, a, method=method)
+
+
+@pytest.mark.parametrize("lam", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_lambda(lam):
+    a = np.zeros((5, 5, 3), np.float32)
+    with pytest.raises(ValueError, match="lam"):
+        smooth_exact(a, a, lam=lam)
+
+
+def test_bad_shapes_and_method():
+    a = np.zeros((5, 5, 3), np.float32)
+    with pytest.raises(ValueError, match="H x W x 3"):
+        smooth_exact(a[..., 0], a)
+    with pytest.raises(ValueError, match="method"):
+        smooth(a, a, method="magic")
+
+
+def test_box_mean_matches_brute_force(rng):
+    import torch
+
+    x = rng.random((2, 9, 11))
+    r = 2
+    out = box_mean(torch.from_numpy(x), r).numpy()
+    for i in range(9):
+        for j in range(11):
+            win = x[:, max(i - r, 0) : i + r + 1, max(j - r, 0) : j + r + 1]
+            assert np.allclose(out[:, i, j], win.mean(axis=(1, 2)))
+
+
+def guided_reference(I, p, r, eps):
+    """Straightforward per-window colour guided filter (He et al., Algorithm 2)."""
+    h, w = I.shape[:2]
+    A = np.zeros((h, w, 3, p.shape[2]))
+    B = np.zeros((h, w, p.shape[2]))
+    for i in range(h):
+        for j in range(w):
+            gi = I[max(i - r, 0) : i + r + 1, max(j - r, 0) : j + r + 1].reshape(-1, 3)
+            pi = p[max(i - r, 0) : i + r + 1, max(j - r, 0) : j + r + 1].reshape(-1, p.shape[2])
+            mu, mp = gi.mean(0), pi.mean(0)
+            cov = (gi - mu).T @ (gi - mu) / len(gi)
+            cip = (gi - mu).T @ (pi - mp) / len(gi)
+            a = np.linalg.solve(cov + eps * np.eye(3), cip)
+            A[i, j], B[i, j] = a, mp - a.T @ mu
+    out = np.zeros_like(p)
+    for i in range(h):
+        for j in range(w):
+            sl = (slice(max(i - r, 0), i + r + 1), slice(max(j - r, 0), j + r + 1))
+            out[i, j] = I[i, j] @ A[sl].mean((0, 1)) + B[sl].mean((0, 1))
+    return out
+
+
+def test_guided_matches_reference(rng):
+    I = rng.random((10, 12, 3))
+    p = rng.random((10, 12, 3))
+    ref = np.clip(guided_reference(I, p, 2, 1e-2), 0, 1)
+    out = smooth_guided(I, p, radius=2, eps=1e-2, device="cpu")
+    assert out.shape == (10, 12, 3) and out.dtype == np.float32
+    assert np.abs(out - ref).max() < 1e-4
+
+
+def test_guided_bad_parameters():
+    a = np.zeros((5, 5, 3), np.float32)
+    with pytest.raises(ValueError, match="radius"):
+        smooth_guided(a, a, radius=0)
+    with pytest.raises(ValueError, match="eps"):
+        smooth_guided(a, a, eps=0)
