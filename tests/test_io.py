@@ -143,3 +143,42 @@ def test_cli_bad_input_exit_2(tmp_path):
     assert res.exit_code == 2
     assert "bad.jpg" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o.png").exists()
+
+
+def test_cli_smooth_writes_output(tmp_path, rng):
+    c = save_image(tmp_path / "c.png", rng.random((20, 24, 3)))
+    s = save_image(tmp_path / "s.png", rng.random((10, 12, 3)))  # other size: resized
+    for method in ("exact", "guided"):
+        out = tmp_path / f"o_{method}.jpg"
+        res = CliRunner().invoke(
+            app, ["smooth", str(c), str(s), "-o", str(out), "--method", method]
+        )
+        assert res.exit_code == 0, res.output
+        assert load_image(out).shape == (20, 24, 3)
+    res = CliRunner().invoke(
+        app, ["smooth", str(c), str(s), "-o", str(tmp_path / "x.png"), "--lam", "-1"]
+    )
+    assert res.exit_code == 2 and "lam" in res.output
+
+
+def test_cli_train_and_resume(tmp_path, rng):
+    data = tmp_path / "photos" / "nested"
+    data.mkdir(parents=True)
+    for i in range(3):
+        save_image(data / f"{i}.jpg", rng.random((24, 30, 3)))
+    out = tmp_path / "d1.safetensors"
+    args = ["train", "--level", "1", "--data", str(tmp_path / "photos"), "--out", str(out)]
+    args += ["--steps", "2", "--crop", "16", "--batch-size", "2"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert out.is_file() and out.with_suffix(".ckpt").is_file()
+    res = CliRunner().invoke(
+        app, [*args[:-6], "--steps", "3", "--crop", "16", "--batch-size", "2", "--resume"]
+    )
+    assert res.exit_code == 0 and "from step 2" in res.output
+    res = CliRunner().invoke(app, ["train", "--level", "7", "--data", str(data), "--out", str(out)])
+    assert res.exit_code == 2 and "level" in res.output
+    res = CliRunner().invoke(
+        app, ["train", "--level", "1", "--data", str(tmp_path / "none"), "--out", str(out)]
+    )
+    assert res.exit_code == 2 and "not found" in res.output

@@ -5,7 +5,6 @@ Input problems print one line ``error: <file>: <problem>`` on stderr and exit wi
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -103,7 +102,7 @@ def train(
             f"from step {trainer.step}",
             err=True,
         )
-        result = trainer.run(progress=sys.stderr.isatty() or True)
+        result = trainer.run(progress=True)
     except (ImageError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from photostyle import resolve_device
 
@@ -46,10 +47,28 @@ def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
     return s / n
 
 
+def sym3_inverse(s: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Per-pixel inverse of symmetric 3x3 matrices given as ``[s00, s01, s02, s11, s12, s22]``
+    (each ``... x H x W``), by adjugate / determinant; returns the same six entries."""
+    s00, s01, s02, s11, s12, s22 = s
+    i00 = s11 * s22 - s12 * s12
+    i01 = s02 * s12 - s01 * s22
+    i02 = s01 * s12 - s02 * s11
+    i11 = s00 * s22 - s02 * s02
+    i12 = s01 * s02 - s00 * s12
+    i22 = s00 * s11 - s01 * s01
+    det = s00 * i00 + s01 * i01 + s02 * i02
+    return [t / det for t in (i00, i01, i02, i11, i12, i22)]
+
+
 def guided_filter_torch(
     guide: torch.Tensor, src: torch.Tensor, radius: int, eps: float
-) -> torch.Tensor:
-    """Colour guided filter: ``guide`` 3xHxW, ``src`` CxHxW (float) -> CxHxW."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Window-averaged guided-filter coefficients for ``guide`` 3xHxW and ``src`` CxHxW.
+
+    Returns ``(mean(a) 3 x C x H x W, mean(b) C x H x W)``; the filtered image is
+    ``sum_c mean(a)[c] * guide[c] + mean(b)``.
+    """
     mu = box_mean(guide, radius)  # 3 x H x W
     mp = box_mean(src, radius)  # C x H x W
     gi = guide.unsqueeze(1)  # 3 x 1 x H x W
@@ -60,19 +79,38 @@ def guided_filter_torch(
         v = box_mean(guide[i] * guide[j], radius) - mu[i] * mu[j]
         return v + eps if i == j else v
 
-    s00, s01, s02, s11, s12, s22 = var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)
-    i00 = s11 * s22 - s12 * s12
-    i01 = s02 * s12 - s01 * s22
-    i02 = s01 * s12 - s02 * s11
-    i11 = s00 * s22 - s02 * s02
-    i12 = s01 * s02 - s00 * s12
-    i22 = s00 * s11 - s01 * s01
-    det = s00 * i00 + s01 * i01 + s02 * i02
-    inv = torch.stack([i00, i01, i02, i01, i11, i12, i02, i12, i22]).view(3, 3, 1, *det.shape)
-    a = (inv / det) * cov_ip.unsqueeze(0)  # 3 x 3 x C x H x W
+    i00, i01, i02, i11, i12, i22 = sym3_inverse(
+        [var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)]
+    )
+    inv = torch.stack([i00, i01, i02, i01, i11, i12, i02, i12, i22]).view(3, 3, 1, *i00.shape)
+    a = inv * cov_ip.unsqueeze(0)  # 3 x 3 x C x H x W
     a = a.sum(1)  # 3 x C x H x W
     b = mp - (a * mu.unsqueeze(1)).sum(0)
-    return (box_mean(a, radius) * gi).sum(0) + box_mean(b, radius)
+    return box_mean(a, radius), box_mean(b, radius)
+
+
+def fast_guided_filter(
+    guide: torch.Tensor, src: torch.Tensor, radius: int, eps: float, subsample: int = 1
+) -> torch.Tensor:
+    """Guided filter with the coefficients computed at ``1/subsample`` resolution.
+
+    He and Sun's "fast guided filter" (2015): ``mean(a)``, ``mean(b)`` are computed on
+    area-downsampled inputs with radius ``radius / subsample`` and bilinearly upsampled; the
+    output ``q = mean(a)^T I + mean(b)`` uses the full-resolution guide, so edges stay sharp.
+    ``subsample=1`` is the exact guided filter. Shapes as in :func:`guided_filter_torch`.
+    """
+    h, w = guide.shape[-2:]
+    if subsample > 1 and min(h, w) >= 4 * subsample:
+        g_lo = F.avg_pool2d(guide[None], subsample, ceil_mode=True)[0]
+        p_lo = F.avg_pool2d(src[None], subsample, ceil_mode=True)[0]
+        a, b = guided_filter_torch(g_lo, p_lo, max(1, round(radius / subsample)), eps)
+        c = src.shape[0]
+        coef = torch.cat([a.reshape(3 * c, *a.shape[-2:]), b])[None]
+        coef = F.interpolate(coef, size=(h, w), mode="bilinear", align_corners=False)[0]
+        a, b = coef[: 3 * c].reshape(3, c, h, w), coef[3 * c :]
+    else:
+        a, b = guided_filter_torch(guide, src, radius, eps)
+    return (a * guide.unsqueeze(1)).sum(0) + b
 
 
 def smooth_guided(
@@ -80,6 +118,7 @@ def smooth_guided(
     stylized: np.ndarray,
     radius: int = DEFAULT_RADIUS,
     eps: float = DEFAULT_EPS,
+    subsample: int | None = None,
     device: str = "auto",
 ) -> np.ndarray:
     """Guided-filter approximation of the photorealistic smoothing.
@@ -89,6 +128,8 @@ def smooth_guided(
         stylized: image to smooth, ``h x w x 3`` float in [0, 1] (resized to ``H x W`` if needed).
         radius: window radius ``r`` (window side ``2r+1``), >= 1.
         eps: regularisation of the colour covariance (in [0,1]^2 units), > 0.
+        subsample: compute the coefficients at 1/subsample resolution (fast guided filter);
+            default ``max(1, radius // 4)``; 1 gives the plain guided filter.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
 
     Returns:
@@ -104,6 +145,8 @@ def smooth_guided(
     dev = resolve_device(device)
     g = torch.from_numpy(np.ascontiguousarray(content.transpose(2, 0, 1))).to(dev, torch.float32)
     p = torch.from_numpy(np.ascontiguousarray(stylized.transpose(2, 0, 1))).to(dev, torch.float32)
+    if subsample is None:
+        subsample = max(1, radius // 4)
     with torch.no_grad():
-        q = guided_filter_torch(g, p, radius, eps)
+        q = fast_guided_filter(g, p, radius, eps, subsample)
     return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy()

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from photostyle.smoothing.guided import sym3_inverse
+
 
 def to_chw(image: np.ndarray, device: str) -> torch.Tensor:
     """``H x W x C`` array -> ``C x H x W`` float64 tensor on ``device``."""
@@ -47,16 +49,9 @@ class MattingOperator:
         mu = _box_valid(img) / 9.0  # 3 x h x w (window centres)
         idx = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
         cov = [_box_valid(img[i] * img[j][None])[0] / 9.0 - mu[i] * mu[j] for i, j in idx]
-        s00, s01, s02, s11, s12, s22 = cov
-        s00, s11, s22 = s00 + eps / 9, s11 + eps / 9, s22 + eps / 9
-        i00 = s11 * s22 - s12 * s12
-        i01 = s02 * s12 - s01 * s22
-        i02 = s01 * s12 - s02 * s11
-        i11 = s00 * s22 - s02 * s02
-        i12 = s01 * s02 - s00 * s12
-        i22 = s00 * s11 - s01 * s01
-        det = s00 * i00 + s01 * i01 + s02 * i02
-        self.inv = torch.stack([i00, i01, i02, i11, i12, i22]) / det  # 6 x h x w
+        for q in (0, 3, 5):  # diagonal entries s00, s11, s22
+            cov[q] = cov[q] + eps / 9
+        self.inv = torch.stack(sym3_inverse(cov))  # 6 x h x w: entries of Delta_k^-1
         self.mu = mu
         self.d = _box_full(torch.ones_like(mu[:1]))[0]  # windows per pixel: the degree D
         self.lam = lam
