@@ -160,3 +160,28 @@ def test_guided_bad_parameters():
         smooth_guided(a, a, radius=0)
     with pytest.raises(ValueError, match="eps"):
         smooth_guided(a, a, eps=0)
+
+
+def test_matrix_free_operators_match_sparse_matrix(dpst):
+    import torch
+
+    from photostyle.smoothing.exact import smoothing_system
+    from photostyle.smoothing.matfree import MattingOperator, MattingOperatorCPU, pcg_jacobi, to_chw
+
+    c, s = crop_pair(dpst, "45", 80, 300)
+    lam = 1e-4
+    A, sd = smoothing_system(c, lam)
+    x = np.random.default_rng(2).random((c.shape[0] * c.shape[1], 3))
+    ref = A @ x
+    cpu = MattingOperatorCPU(c, lam)
+    assert np.abs(cpu @ x - ref).max() <= 1e-6 * np.abs(ref).max()
+    assert np.allclose(cpu.diag, A.diagonal(), rtol=1e-6)
+    op = MattingOperator(to_chw(c, "cpu"), lam)  # the CUDA code path, run on the CPU here
+    xt = torch.from_numpy(x.T.reshape(3, *c.shape[:2]).copy())
+    got = op.matvec(xt).numpy().reshape(3, -1).T
+    assert np.abs(got - ref).max() <= 1e-6 * np.abs(ref).max()
+    # and its Jacobi-PCG solve agrees with the direct solve
+    sdt = op.d.sqrt()[None]
+    z, _ = pcg_jacobi(op, lam * sdt * to_chw(s, "cpu"), to_chw(s, "cpu") / sdt, rtol=1e-4)
+    out = np.clip((sdt * z).permute(1, 2, 0).numpy(), 0, 1)
+    assert np.abs(out - smooth_direct(c, s)).max() <= 1 / 255
