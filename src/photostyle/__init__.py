@@ -1,17 +1,8 @@
 """photostyle: photorealistic style transfer (Li et al., ECCV 2018, "FastPhotoStyle")."""
 
+from photostyle.device import resolve_device
 from photostyle.io import ImageError, load_image, save_image
+from photostyle.pipeline import transfer
 
-__all__ = ["ImageError", "load_image", "save_image", "resolve_device"]
+__all__ = ["ImageError", "load_image", "save_image", "resolve_device", "transfer"]
 __version__ = "0.1.0"
-
-
-def resolve_device(device: str = "auto") -> str:
-    """Return ``"cuda"`` when ``device="auto"`` and CUDA is present, else ``device`` as given."""
-    if device == "auto":
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
-    return device

@@ -1,4 +1,4 @@
-"""Command-line interface: ``photostyle smooth | train``.
+"""Command-line interface: ``photostyle transfer | smooth | train``.
 
 Input problems print one line ``error: <file>: <problem>`` on stderr and exit with code 2.
 """
@@ -49,6 +49,46 @@ def smooth(
         fail(str(exc))
     h, w = c.shape[:2]
     typer.echo(f"smooth ({method}): {w}x{h} in {dt:.2f} s -> {out}", err=True)
+
+
+@app.command()
+def transfer(
+    content: Annotated[Path, typer.Argument(help="photo to restyle")],
+    style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")],
+    smoothing: Annotated[str, typer.Option(help="exact | guided | none")] = "exact",
+    lam: Annotated[float, typer.Option(help="smoothing weight lambda (exact)")] = 1e-4,
+    max_side: Annotated[int, typer.Option(help="long side for stylization")] = 512,
+    alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+) -> None:
+    """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
+    from photostyle.io import load_image, save_image
+    from photostyle.pipeline import transfer as run_transfer
+
+    t0 = time.perf_counter()
+
+    def progress(msg: str) -> None:
+        typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
+
+    try:
+        c = load_image(content)
+        s = load_image(style)
+        mode = None if smoothing == "none" else smoothing
+        r = run_transfer(
+            c,
+            s,
+            smoothing=mode,
+            lam=lam,
+            max_side=max_side,
+            alpha=alpha,
+            device=device,
+            progress=progress,
+        )
+        save_image(out, r)
+    except (ImageError, ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+    progress(f"done -> {out}")
 
 
 @app.command()

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from photostyle import resolve_device
+from photostyle.device import resolve_device
 from photostyle.io import ImageError, atomic_write, load_image, to_uint8
 from photostyle.photowct.decoder import Decoder
 from photostyle.photowct.vgg import VGGEncoder

@@ -149,7 +149,7 @@ def smooth_exact(
     Returns:
         ``R``: ``H x W x 3`` float32 clipped to [0, 1].
     """
-    from photostyle import resolve_device
+    from photostyle.device import resolve_device
     from photostyle.smoothing.guided import smooth_guided
 
     content, stylized = check_inputs(content, stylized)

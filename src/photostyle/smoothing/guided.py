@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from photostyle import resolve_device
+from photostyle.device import resolve_device
 
 #: Defaults chosen on dpst-dev as the setting closest to the exact smoothing (lam = 1e-4):
 #: radius 16, eps 1e-4, coefficients at 1/4 resolution gave a mean |guided - exact| of

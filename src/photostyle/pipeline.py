@@ -1,0 +1,139 @@
+"""``transfer()``: the one public entry point: PhotoWCT stylization (F1) then smoothing (F2).
+
+Stylization runs at a capped resolution (``max_side``); the smoothing step then produces the
+full-resolution output, using the stylized image (bilinearly upsampled) as its ``Y`` and the
+full-resolution content as its guide.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+import torch
+from PIL import Image
+
+from photostyle.device import resolve_device
+from photostyle.io import load_image, pil_to_array
+from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
+from photostyle.photowct.weights import load_decoders
+from photostyle.smoothing import smooth
+
+#: Default cap on the long side for stylization (provisional; see the quality benchmark).
+DEFAULT_MAX_SIDE = 512
+ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
+
+
+def as_array(image: ImageLike, name: str = "image") -> np.ndarray:
+    """Any supported image input -> ``float32 H x W x 3`` in [0, 1].
+
+    Paths are read with :func:`photostyle.io.load_image`; PIL images are converted like files;
+    arrays may be ``H x W x 3`` uint8 (0..255) or float ([0, 1]); tensors ``3 x H x W`` or
+    ``1 x 3 x H x W`` float in [0, 1].
+    """
+    if isinstance(image, str | os.PathLike):
+        return load_image(image)
+    if isinstance(image, Image.Image):
+        return pil_to_array(image)
+    if isinstance(image, torch.Tensor):
+        t = image.detach().cpu()
+        t = t[0] if t.ndim == 4 and t.shape[0] == 1 else t
+        if t.ndim != 3 or t.shape[0] != 3:
+            raise ValueError(
+                f"{name}: tensor must be 3 x H x W or 1 x 3 x H x W, got {tuple(image.shape)}"
+            )
+        image = t.permute(1, 2, 0).float().numpy()
+    if isinstance(image, np.ndarray):
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"{name}: array must be H x W x 3, got shape {image.shape}")
+        if image.dtype == np.uint8:
+            return image.astype(np.float32) / 255.0
+        a = image.astype(np.float32)
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}: array contains NaN or infinite values")
+        return np.clip(a, 0.0, 1.0)
+    raise TypeError(f"{name}: unsupported image type {type(image).__name__}")
+
+
+def _like(result: np.ndarray, template: ImageLike) -> ImageLike:
+    """Return ``result`` (H x W x 3 float) as the same kind of object as ``template``."""
+    if isinstance(template, torch.Tensor):
+        t = torch.from_numpy(result.transpose(2, 0, 1).copy())
+        return t[None] if template.ndim == 4 else t
+    if isinstance(template, Image.Image):
+        return Image.fromarray((np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8))
+    if isinstance(template, np.ndarray) and template.dtype == np.uint8:
+        return (np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return result
+
+
+def _resize_max_side(img: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1:
+        return img
+    size = (max(MIN_SIDE, round(w * s)), max(MIN_SIDE, round(h * s)))
+    chans = [Image.fromarray(img[:, :, i]).resize(size, Image.BILINEAR) for i in range(3)]
+    return np.stack([np.asarray(c, np.float32) for c in chans], axis=2)
+
+
+@lru_cache(maxsize=2)
+def _model(device: str) -> PhotoWCT:
+    return PhotoWCT(load_decoders(device=device), device=device)
+
+
+def transfer(
+    content: ImageLike,
+    style: ImageLike,
+    *,
+    smoothing: str | None = "exact",
+    lam: float = 1e-4,
+    max_side: int = DEFAULT_MAX_SIDE,
+    alpha: float = 1.0,
+    device: str = "auto",
+    progress: Callable[[str], None] | None = None,
+) -> ImageLike:
+    """Restyle ``content`` to look like ``style``, photorealistically.
+
+    Args:
+        content, style: paths, PIL images, ``H x W x 3`` arrays (uint8 or float in [0, 1]) or
+            ``3 x H x W`` tensors.
+        smoothing: ``"exact"`` (closed form, default), ``"guided"`` (fast approximation) or
+            ``None`` (stylization only, upsampled to the content size).
+        lam: smoothing weight (exact), > 0.
+        max_side: long side (pixels) at which stylization runs, >= 16.
+        alpha: WCT strength in [0, 1].
+        device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+        progress: optional callback receiving a short message per stage.
+
+    Returns:
+        The result at the content's full size, as the same kind of object as ``content``.
+    """
+    if smoothing not in ("exact", "guided", None):
+        raise ValueError(f"smoothing must be 'exact', 'guided' or None, got {smoothing!r}")
+    if not isinstance(max_side, int) or max_side < MIN_SIDE:
+        raise ValueError(f"max_side must be an integer >= {MIN_SIDE}, got {max_side!r}")
+    dev = resolve_device(device)
+    c = as_array(content, "content")
+    s = as_array(style, "style")
+    for name, a in (("content", c), ("style", s)):
+        if min(a.shape[:2]) < MIN_SIDE:
+            raise ValueError(
+                f"{name}: image of {a.shape[1]}x{a.shape[0]} is too small (min side {MIN_SIDE})"
+            )
+    c_small = _resize_max_side(c, max_side)
+    s_small = _resize_max_side(s, max_side)
+    to_t = lambda a: torch.from_numpy(a.transpose(2, 0, 1).copy())[None]  # noqa: E731
+    y = _model(dev).stylize(to_t(c_small), to_t(s_small), alpha=alpha, progress=progress)
+    y = y[0].permute(1, 2, 0).cpu().numpy()
+    if progress:
+        progress(f"smoothing ({smoothing})" if smoothing else "upsampling")
+    if smoothing is None:
+        from photostyle.smoothing.exact import check_inputs
+
+        result = check_inputs(c, y)[1]
+    else:
+        result = smooth(c, y, method=smoothing, lam=lam, device=dev)
+    return _like(result, content)

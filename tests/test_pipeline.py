@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import photostyle.pipeline as pipeline
+from photostyle.photowct import Decoder
+from photostyle.photowct.stylize import PhotoWCT
+
+
+@pytest.fixture
+def untrained(monkeypatch):
+    """PhotoWCT with untrained decoders (tests shapes and plumbing, not quality)."""
+    torch.manual_seed(0)
+    model = PhotoWCT({lv: Decoder(lv) for lv in (1, 2, 3, 4)})
+    monkeypatch.setattr(pipeline, "_model", lambda device: model)
+    return model
+
+
+def test_stylize_shapes_odd_sizes(untrained):
+    out = untrained.stylize(torch.rand(1, 3, 37, 51), torch.rand(1, 3, 40, 33))
+    assert out.shape == (1, 3, 37, 51) and 0 <= out.min() and out.max() <= 1
+    with pytest.raises(ValueError, match="content"):
+        untrained.stylize(torch.rand(1, 3, 8, 51), torch.rand(1, 3, 40, 33))
+
+
+def test_transfer_returns_same_kind(untrained, rng):
+    c = rng.random((40, 60, 3)).astype(np.float32)
+    s = rng.random((50, 30, 3)).astype(np.float32)
+    out = pipeline.transfer(c, s, smoothing="guided", max_side=32)
+    assert isinstance(out, np.ndarray) and out.shape == (40, 60, 3) and out.dtype == np.float32
+    u8 = pipeline.transfer((c * 255).astype(np.uint8), s, smoothing=None, max_side=32)
+    assert u8.dtype == np.uint8 and u8.shape == (40, 60, 3)
+    pil = pipeline.transfer(Image.fromarray((c * 255).astype(np.uint8)), s, smoothing=None)
+    assert isinstance(pil, Image.Image) and pil.size == (60, 40)
+    t = pipeline.transfer(
+        torch.from_numpy(c.transpose(2, 0, 1).copy()), s, smoothing="exact", max_side=32
+    )
+    assert isinstance(t, torch.Tensor) and t.shape == (3, 40, 60)
+
+
+def test_transfer_bad_arguments(untrained, rng):
+    c = rng.random((40, 60, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match="smoothing"):
+        pipeline.transfer(c, c, smoothing="blur")
+    with pytest.raises(ValueError, match="max_side"):
+        pipeline.transfer(c, c, max_side=0)
+    with pytest.raises(ValueError, match="lam"):
+        pipeline.transfer(c, c, lam=float("nan"))
+    with pytest.raises(ValueError, match="too small"):
+        pipeline.transfer(c[:4], c)
+    with pytest.raises(ValueError, match="H x W x 3"):
+        pipeline.transfer(c[..., 0], c)
