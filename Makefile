@@ -16,11 +16,12 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	mkdir -p out
+	$(BIN)/photostyle transfer examples/images/coffee.png examples/images/rocket.jpg -o out/demo_transfer.png
+	$(BIN)/python examples/side_by_side.py examples/images/coffee.png examples/images/rocket.jpg out/demo_transfer.png -o out/demo_side_by_side.png
 	$(BIN)/python examples/make_demo_images.py --out out
-	$(BIN)/photostyle smooth out/demo_content.png out/demo_stylized.png -o out/demo_smoothed_exact.png --method exact
-	$(BIN)/photostyle smooth out/demo_content.png out/demo_stylized.png -o out/demo_smoothed_guided.png --method guided
-	$(BIN)/python examples/side_by_side.py out/demo_content.png out/demo_stylized.png out/demo_smoothed_exact.png -o out/demo_side_by_side.png
-	@echo "demo outputs written to out/"
+	$(BIN)/photostyle smooth out/demo_content.png out/demo_stylized.png -o out/demo_smoothed.png --method exact
+	$(BIN)/python examples/side_by_side.py out/demo_content.png out/demo_stylized.png out/demo_smoothed.png -o out/demo_smoothing_only.png
+	@echo "demo outputs written to out/ (demo_side_by_side.png: content | style | result)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
