@@ -51,3 +51,49 @@ def test_transfer_bad_arguments(untrained, rng):
         pipeline.transfer(c[:4], c)
     with pytest.raises(ValueError, match="H x W x 3"):
         pipeline.transfer(c[..., 0], c)
+
+
+def test_transfer_with_label_maps(untrained, rng, tmp_path):
+    from typer.testing import CliRunner
+
+    from photostyle.cli import app
+    from photostyle.io import save_image
+
+    c = rng.random((48, 64, 3)).astype(np.float32)
+    s = rng.random((40, 40, 3)).astype(np.float32)
+    lc = np.zeros((48, 64), np.int32)
+    lc[:, 32:] = 1
+    lc[:2, :2] = 5  # tiny region: falls back to the whole style
+    ls = np.zeros((40, 40), np.int32)
+    ls[20:] = 1
+    report: dict = {}
+    out = pipeline.transfer(c, s, content_labels=lc, style_labels=ls, smoothing=None, report=report)
+    assert out.shape == c.shape
+    assert any(5 in fb for fb in report["fallbacks"].values())
+    with pytest.raises(ValueError, match="both"):
+        pipeline.transfer(c, s, content_labels=lc)
+    save_image(tmp_path / "c.png", c)
+    save_image(tmp_path / "s.png", s)
+    Image.fromarray(lc.astype(np.uint8)).save(tmp_path / "lc.png")
+    Image.fromarray(ls.astype(np.uint8)[:, ::2]).save(tmp_path / "ls.png")  # other aspect ratio
+    args = [
+        "transfer",
+        str(tmp_path / "c.png"),
+        str(tmp_path / "s.png"),
+        "-o",
+        str(tmp_path / "o.png"),
+    ]
+    res = CliRunner().invoke(
+        app,
+        [
+            *args,
+            "--content-mask",
+            str(tmp_path / "lc.png"),
+            "--style-mask",
+            str(tmp_path / "ls.png"),
+            "--smoothing",
+            "none",
+        ],
+    )
+    assert res.exit_code == 2 and "ls.png" in res.output and "aspect ratio" in res.output
+    assert not (tmp_path / "o.png").exists()

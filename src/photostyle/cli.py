@@ -60,6 +60,9 @@ def transfer(
     lam: Annotated[float, typer.Option(help="smoothing weight lambda (exact)")] = 1e-4,
     max_side: Annotated[int, typer.Option(help="long side for stylization")] = 512,
     alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
+    content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
+    style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
+    verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
@@ -75,6 +78,7 @@ def transfer(
         c = load_image(content)
         s = load_image(style)
         mode = None if smoothing == "none" else smoothing
+        report: dict = {}
         r = run_transfer(
             c,
             s,
@@ -83,11 +87,18 @@ def transfer(
             max_side=max_side,
             alpha=alpha,
             device=device,
+            content_labels=content_mask,
+            style_labels=style_mask,
             progress=progress,
+            report=report,
         )
         save_image(out, r)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         fail(str(exc))
+    if verbose and content_mask is not None:
+        for lv, fb in sorted(report.get("fallbacks", {}).items(), reverse=True):
+            for lab, why in fb.items():
+                typer.echo(f"level {lv}: label {lab} uses the whole style ({why})", err=True)
     progress(f"done -> {out}")
 
 

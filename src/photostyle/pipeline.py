@@ -17,6 +17,7 @@ from PIL import Image
 
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array
+from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
 from photostyle.smoothing import smooth
@@ -79,6 +80,17 @@ def _resize_max_side(img: np.ndarray, max_side: int) -> np.ndarray:
     return np.stack([np.asarray(c, np.float32) for c in chans], axis=2)
 
 
+def _labels(
+    labels: str | os.PathLike | np.ndarray, full: tuple[int, int], small: tuple[int, int], name: str
+) -> np.ndarray:
+    """Label map fitted to the image (``full``), then resized (nearest) to ``small``."""
+    if isinstance(labels, str | os.PathLike):
+        lab = load_labels(labels, full)
+    else:
+        lab = fit_to(mask_to_labels(np.asarray(labels)), full, name)
+    return downsample_labels(lab, small)
+
+
 @lru_cache(maxsize=2)
 def _model(device: str) -> PhotoWCT:
     return PhotoWCT(load_decoders(device=device), device=device)
@@ -92,8 +104,11 @@ def transfer(
     lam: float = 1e-4,
     max_side: int = DEFAULT_MAX_SIDE,
     alpha: float = 1.0,
+    content_labels: str | os.PathLike | np.ndarray | None = None,
+    style_labels: str | os.PathLike | np.ndarray | None = None,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
+    report: dict | None = None,
 ) -> ImageLike:
     """Restyle ``content`` to look like ``style``, photorealistically.
 
@@ -105,8 +120,11 @@ def transfer(
         lam: smoothing weight (exact), > 0.
         max_side: long side (pixels) at which stylization runs, >= 16.
         alpha: WCT strength in [0, 1].
+        content_labels, style_labels: label maps (mask files, index or colour-coded, or
+            ``H x W`` int arrays), both or neither; see :mod:`photostyle.labels`.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         progress: optional callback receiving a short message per stage.
+        report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}``.
 
     Returns:
         The result at the content's full size, as the same kind of object as ``content``.
@@ -125,8 +143,25 @@ def transfer(
             )
     c_small = _resize_max_side(c, max_side)
     s_small = _resize_max_side(s, max_side)
+    if (content_labels is None) != (style_labels is None):
+        raise ValueError("give both content and style label maps, or neither")
+    lc = ls = None
+    if content_labels is not None:
+        lc = _labels(content_labels, c.shape[:2], c_small.shape[:2], "content mask")
+        ls = _labels(style_labels, s.shape[:2], s_small.shape[:2], "style mask")
+    fallbacks: dict = {}
     to_t = lambda a: torch.from_numpy(a.transpose(2, 0, 1).copy())[None]  # noqa: E731
-    y = _model(dev).stylize(to_t(c_small), to_t(s_small), alpha=alpha, progress=progress)
+    y = _model(dev).stylize(
+        to_t(c_small),
+        to_t(s_small),
+        alpha=alpha,
+        progress=progress,
+        content_labels=lc,
+        style_labels=ls,
+        report=fallbacks,
+    )
+    if report is not None:
+        report["fallbacks"] = fallbacks
     y = y[0].permute(1, 2, 0).cpu().numpy()
     if progress:
         progress(f"smoothing ({smoothing})" if smoothing else "upsampling")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
+from photostyle.labels import downsample_labels, match_regions
 from photostyle.photowct.decoder import Decoder
 from photostyle.photowct.vgg import Encoded, VGGEncoder
 from photostyle.photowct.wct import wct
@@ -41,11 +43,21 @@ class PhotoWCT:
         levels: tuple[int, ...] = (4, 3, 2, 1),
         alpha: float = 1.0,
         progress: Callable[[str], None] | None = None,
+        content_labels: np.ndarray | None = None,
+        style_labels: np.ndarray | None = None,
+        report: dict | None = None,
     ) -> torch.Tensor:
         """Stylize ``content`` (1 x 3 x H x W, RGB in [0, 1]) with ``style`` (1 x 3 x h x w).
 
+        ``content_labels`` / ``style_labels``: optional ``H x W`` / ``h x w`` int label maps
+        (same sizes as the images); each content region is transformed towards the style
+        region of the same label, following :func:`photostyle.labels.match_regions`.
+        ``report`` receives ``{level: {label: fallback reason}}``.
+
         Returns ``1 x 3 x H x W`` float in [0, 1] on ``self.device``.
         """
+        if (content_labels is None) != (style_labels is None):
+            raise ValueError("give both content and style label maps, or neither")
         for name, t in (("content", content), ("style", style)):
             if t.ndim != 4 or t.shape[:2] != (1, 3) or min(t.shape[-2:]) < MIN_SIDE:
                 raise ValueError(
@@ -58,8 +70,23 @@ class PhotoWCT:
                 progress(f"stylize level {lv}")
             ec = self.encoder(x, lv)
             fs = self.encoder(s, lv).features
+            fs_hw = fs.shape[-2:]
             c = ec.features.shape[1]
-            f = wct(ec.features.reshape(c, -1), fs.reshape(c, -1), alpha=alpha)
+            fc, fs = ec.features.reshape(c, -1), fs.reshape(c, -1)
+            if content_labels is None:
+                f = wct(fc, fs, alpha=alpha)
+            else:
+                lc = downsample_labels(content_labels, tuple(ec.features.shape[-2:])).ravel()
+                ls = downsample_labels(style_labels, tuple(fs_hw)).ravel()
+                plan = match_regions(lc, ls)
+                if report is not None:
+                    report[lv] = plan.fallbacks
+                f = fc.clone()
+                for lab, slab in plan.pairs.items():
+                    ic = torch.from_numpy(np.flatnonzero(lc == lab)).to(fc.device)
+                    sel = torch.from_numpy(np.flatnonzero(ls == slab)).to(fs.device)
+                    src = fs if slab is None else fs[:, sel]
+                    f[:, ic] = wct(fc[:, ic], src, alpha=alpha)
             out = self.decoders[lv](Encoded(f.reshape(ec.features.shape), ec.indices, ec.sizes))
             x = out.clamp(0.0, 1.0)
         return x
