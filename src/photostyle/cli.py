@@ -16,6 +16,12 @@ from photostyle.io import ImageError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
+# options shared by several commands
+OutOption = Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")]
+LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)")]
+DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
+
+
 def fail(message: str) -> None:
     """Print a one-line error and exit with code 2."""
     typer.echo(f"error: {message}", err=True)
@@ -26,12 +32,12 @@ def fail(message: str) -> None:
 def smooth(
     content: Annotated[Path, typer.Argument(help="content photo (guides the smoothing)")],
     stylized: Annotated[Path, typer.Argument(help="stylized image Y to smooth")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")],
+    out: OutOption,
     method: Annotated[str, typer.Option(help="exact | guided")] = "exact",
-    lam: Annotated[float, typer.Option(help="smoothing weight lambda (exact)")] = 1e-4,
+    lam: LamOption = 1e-4,
     radius: Annotated[int, typer.Option(help="guided filter radius (guided)")] = None,
     eps: Annotated[float, typer.Option(help="guided filter eps (guided)")] = None,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+    device: DeviceOption = "auto",
 ) -> None:
     """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step)."""
     from photostyle.io import load_image, save_image
@@ -55,15 +61,15 @@ def smooth(
 def transfer(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")],
+    out: OutOption,
     smoothing: Annotated[str, typer.Option(help="exact | guided | none")] = "exact",
-    lam: Annotated[float, typer.Option(help="smoothing weight lambda (exact)")] = 1e-4,
+    lam: LamOption = 1e-4,
     max_side: Annotated[int, typer.Option(help="long side for stylization")] = 512,
     alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+    device: DeviceOption = "auto",
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
     from photostyle.io import load_image, save_image
@@ -119,7 +125,7 @@ def train(
     val: Annotated[Path, typer.Option(help="folder of validation photos (PSNR in the log)")] = None,
     ckpt_every: Annotated[int, typer.Option(help="checkpoint interval in steps")] = 50,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+    device: DeviceOption = "auto",
     resume: Annotated[bool, typer.Option(help="continue from the checkpoint beside --out")] = False,
 ) -> None:
     """Train a PhotoWCT decoder for image reconstruction (resumable)."""
