@@ -18,7 +18,7 @@ import json
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,6 @@ class TrainConfig:
     val: str | None = None
     val_images: int = 5
     device: str = "auto"
-    extra: dict = field(default_factory=dict)
 
 
 def find_images(dirs: list[str]) -> list[Path]:
