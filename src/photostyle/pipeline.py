@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from photostyle.device import resolve_device
-from photostyle.io import load_image, pil_to_array
+from photostyle.io import load_image, pil_to_array, resize_float
 from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
@@ -76,8 +76,7 @@ def _resize_max_side(img: np.ndarray, max_side: int) -> np.ndarray:
     if s >= 1:
         return img
     size = (max(MIN_SIDE, round(w * s)), max(MIN_SIDE, round(h * s)))
-    chans = [Image.fromarray(img[:, :, i]).resize(size, Image.BILINEAR) for i in range(3)]
-    return np.stack([np.asarray(c, np.float32) for c in chans], axis=2)
+    return resize_float(img, size)
 
 
 def _labels(

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from photostyle.device import resolve_device
 from photostyle.io import ImageError, atomic_write, load_image, to_uint8
-from photostyle.photowct.decoder import Decoder
+from photostyle.photowct.decoder import Decoder, decoder_spec
 from photostyle.photowct.vgg import VGGEncoder
 from photostyle.photowct.weights import load_decoder, save_decoder
 
@@ -210,7 +210,7 @@ class Trainer:
             enc = self.encoder(low.features, k, start=LEVEL_END[k - 1])
             enc.indices = low.indices + enc.indices
             enc.sizes = low.sizes + enc.sizes
-        n_tail = len(Decoder(k - 1).spec)
+        n_tail = len(decoder_spec(k - 1))
         h = self.decoder(enc, stop=len(self.decoder.spec) - n_tail)
         target = low.features * self.tail.input_scale
         rel = F.mse_loss(h, target) / target.pow(2).mean().clamp_min(1e-8)

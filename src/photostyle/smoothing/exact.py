@@ -9,7 +9,7 @@ positive-definite system (all three colour channels share the matrix)::
 
 solved by preconditioned conjugate gradients (all channels at once), warm-started from the
 guided-filter approximation, stopped at relative residual ``rtol``. Two back ends, chosen by
-measurement (see ``benchmarks/results/smoothing.json`` and the notes in docs):
+measurement (see ``benchmarks/results/smoothing.json``):
 
 * ``"ichol"`` (CPU, up to ``ICHOL_MAX_PIXELS``): assembled matrix (pymatting's
   ``cf_laplacian``) and pymatting's thresholded incomplete-Cholesky factor as preconditioner,
@@ -32,6 +32,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from photostyle.io import resize_float
 from photostyle.smoothing.affinity import DEFAULT_EPS, matting_laplacian, window_counts
 from photostyle.smoothing.matfree import (
     MattingOperator,
@@ -65,12 +66,7 @@ def check_inputs(content: np.ndarray, stylized: np.ndarray) -> tuple[np.ndarray,
     content = np.clip(content, 0.0, 1.0).astype(np.float32)
     stylized = np.clip(stylized, 0.0, 1.0).astype(np.float32)
     if stylized.shape[:2] != (h, w):
-        from PIL import Image
-
-        chans = [
-            Image.fromarray(stylized[:, :, i]).resize((w, h), Image.BILINEAR) for i in range(3)
-        ]
-        stylized = np.stack([np.asarray(c, dtype=np.float32) for c in chans], axis=2)
+        stylized = resize_float(stylized, (w, h))
     return np.ascontiguousarray(content), np.ascontiguousarray(stylized)
 
 
@@ -163,27 +159,25 @@ def smooth_exact(
     if x0 is None:
         x0 = smooth_guided(content, stylized, device=dev)
     t0 = time.perf_counter()
-    if backend == "ichol":
-        A, sd = smoothing_system(content, lam, eps)
-        t1 = time.perf_counter()
-        M = ichol_preconditioner(A)
+    if dev == "cpu":
+        # both CPU back ends solve the same system with pcg(); they differ in how A is
+        # represented and preconditioned
+        if backend == "ichol":
+            A, sd = smoothing_system(content, lam, eps)
+            t1 = time.perf_counter()
+            M, maxiter = ichol_preconditioner(A), 500
+        else:
+            A = MattingOperatorCPU(content, lam, eps)
+            sd = np.sqrt(A.d.ravel())
+            inv_diag = 1.0 / A.diag[:, None]
+            t1 = time.perf_counter()
+            M, maxiter = (lambda r: r * inv_diag), 5000
         t2 = time.perf_counter()
         Y = stylized.reshape(-1, 3).astype(np.float64)
         Z0 = np.asarray(x0, np.float64).reshape(-1, 3) / sd[:, None]
-        Z, iters = pcg(A, lam * sd[:, None] * Y, Z0, M, rtol=rtol)
+        Z, iters = pcg(A, lam * sd[:, None] * Y, Z0, M, rtol=rtol, maxiter=maxiter)
         R = (sd[:, None] * Z).reshape(h, w, 3)
-    elif dev == "cpu":
-        op = MattingOperatorCPU(content, lam, eps)
-        t1 = t2 = time.perf_counter()
-        sd = np.sqrt(op.d.ravel())
-        inv_diag = 1.0 / op.diag[:, None]
-        Y = stylized.reshape(-1, 3).astype(np.float64)
-        Z0 = np.asarray(x0, np.float64).reshape(-1, 3) / sd[:, None]
-        Z, iters = pcg(
-            op, lam * sd[:, None] * Y, Z0, lambda r: r * inv_diag, rtol=rtol, maxiter=5000
-        )
-        R = (sd[:, None] * Z).reshape(h, w, 3)
-        del op
+        del A
     else:
         op = MattingOperator(to_chw(content, dev), lam, eps)
         t1 = t2 = time.perf_counter()
