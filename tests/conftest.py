@@ -33,3 +33,18 @@ def bsds_val() -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def untrained(monkeypatch):
+    """PhotoWCT with untrained decoders (tests shapes and plumbing, not quality)."""
+    import torch
+
+    import photostyle.pipeline as pipeline
+    from photostyle.photowct import Decoder
+    from photostyle.photowct.stylize import PhotoWCT
+
+    torch.manual_seed(0)
+    model = PhotoWCT({lv: Decoder(lv) for lv in (1, 2, 3, 4)})
+    monkeypatch.setattr(pipeline, "_model", lambda device: model)
+    return model

@@ -4,17 +4,6 @@ import torch
 from PIL import Image
 
 import photostyle.pipeline as pipeline
-from photostyle.photowct import Decoder
-from photostyle.photowct.stylize import PhotoWCT
-
-
-@pytest.fixture
-def untrained(monkeypatch):
-    """PhotoWCT with untrained decoders (tests shapes and plumbing, not quality)."""
-    torch.manual_seed(0)
-    model = PhotoWCT({lv: Decoder(lv) for lv in (1, 2, 3, 4)})
-    monkeypatch.setattr(pipeline, "_model", lambda device: model)
-    return model
 
 
 def test_stylize_shapes_odd_sizes(untrained):

@@ -5,6 +5,7 @@ Input problems print one line ``error: <file>: <problem>`` on stderr and exit wi
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,45 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 OutOption = Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")]
 LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)")]
 DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
+AutoLabelsOption = Annotated[
+    str,
+    typer.Option(
+        "--auto-labels",
+        metavar="[K]",
+        help="automatic label maps; K labels, or chosen automatically when K is omitted",
+    ),
+]
+
+
+#: options with an optional value: name -> (value when bare, test whether a token is a value)
+OPTIONAL_VALUES = {
+    "--auto-labels": ("auto", lambda t: t.isdigit() or t == "auto"),
+    "--ray": ("local", lambda t: t in ("auto", "local") or ":" in t),
+}
+
+
+def normalise_args(args: list[str]) -> list[str]:
+    """Give the optional-value options their bare value: ``--auto-labels`` alone (last, or
+    followed by another option or a path) becomes ``--auto-labels auto``; ``--ray`` alone
+    becomes ``--ray local``."""
+    out: list[str] = []
+    for i, a in enumerate(args):
+        out.append(a)
+        nxt = args[i + 1] if i + 1 < len(args) else None
+        if a in OPTIONAL_VALUES and (nxt is None or not OPTIONAL_VALUES[a][1](nxt)):
+            out.append(OPTIONAL_VALUES[a][0])
+    return out
+
+
+def parse_auto_labels(value: str | None) -> bool | int:
+    """``None`` -> False, ``"auto"`` -> True, ``"K"`` -> K (int >= 1); else a clear error."""
+    if value is None:
+        return False
+    if value == "auto":
+        return True
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"--auto-labels takes a number of labels >= 1, got {value!r}")
+    return int(value)
 
 
 def fail(message: str) -> None:
@@ -68,6 +108,7 @@ def transfer(
     alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
+    auto_labels: AutoLabelsOption = None,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     device: DeviceOption = "auto",
 ) -> None:
@@ -95,17 +136,77 @@ def transfer(
             device=device,
             content_labels=content_mask,
             style_labels=style_mask,
+            auto_labels=parse_auto_labels(auto_labels),
             progress=progress,
             report=report,
         )
         save_image(out, r)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         fail(str(exc))
-    if verbose and content_mask is not None:
+    if verbose and "auto_labels" in report:
+        typer.echo(f"automatic labels: {report['auto_labels']}", err=True)
+    if verbose:
         for lv, fb in sorted(report.get("fallbacks", {}).items(), reverse=True):
             for lab, why in fb.items():
                 typer.echo(f"level {lv}: label {lab} uses the whole style ({why})", err=True)
     progress(f"done -> {out}")
+
+
+@app.command()
+def batch(
+    pairs: Annotated[
+        Path, typer.Argument(help="CSV: content,style[,content_mask,style_mask][,output]")
+    ],
+    out: Annotated[Path, typer.Option("-o", "--out", help="output folder")],
+    smoothing: Annotated[str, typer.Option(help="exact | guided | none")] = "exact",
+    lam: LamOption = 1e-4,
+    max_side: Annotated[int, typer.Option(help="long side for stylization")] = 512,
+    auto_labels: AutoLabelsOption = None,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    ray: Annotated[
+        str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")
+    ] = None,
+    device: DeviceOption = "auto",
+) -> None:
+    """Restyle every pair of a CSV into a folder; finished outputs are skipped (resumable).
+
+    Exit code 0 when every row succeeded, 2 when some row failed (each is reported).
+    """
+    from tqdm import tqdm
+
+    from photostyle.batch import read_pairs, run_batch
+
+    try:
+        if smoothing not in ("exact", "guided", "none"):
+            raise ValueError(f"--smoothing must be exact, guided or none, got {smoothing!r}")
+        if workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {workers}")
+        options = {
+            "smoothing": None if smoothing == "none" else smoothing,
+            "lam": lam,
+            "max_side": max_side,
+            "auto_labels": parse_auto_labels(auto_labels),
+            "device": device,
+        }
+        jobs, errors = read_pairs(pairs, out)
+    except (ImageError, ValueError) as exc:
+        fail(str(exc))
+    for e in errors:
+        typer.echo(f"error: {e} (row skipped)", err=True)
+    bar = tqdm(total=sum(not j.output.is_file() for j in jobs), unit="pair", file=sys.stderr)
+
+    def on_result(job: object, err: str | None) -> None:
+        if err:
+            tqdm.write(f"error: {err} (row skipped)", file=sys.stderr)
+        bar.update(1)
+
+    address = None if ray in (None, "local") else ray
+    summary = run_batch(jobs, options, workers, address, ray is not None, on_result)
+    bar.close()
+    summary.failed[:0] = errors
+    typer.echo(summary.line(), err=True)
+    if summary.failed:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -121,6 +222,9 @@ def train(
     head_steps: Annotated[int, typer.Option(help="blockwise head-only steps first")] = 0,
     init_from: Annotated[
         Path, typer.Option(help="trained lower-level decoder for the tail")
+    ] = None,
+    weights: Annotated[
+        Path, typer.Option(help="same-level weights to continue from (new schedule)")
     ] = None,
     val: Annotated[Path, typer.Option(help="folder of validation photos (PSNR in the log)")] = None,
     ckpt_every: Annotated[int, typer.Option(help="checkpoint interval in steps")] = 50,
@@ -148,6 +252,7 @@ def train(
         ckpt_every=ckpt_every,
         seed=seed,
         init_from=str(init_from) if init_from else None,
+        weights=str(weights) if weights else None,
         val=str(val) if val else None,
         device=device,
     )
@@ -168,9 +273,9 @@ def train(
     typer.echo(f"done: step {result['step']}, weights {out}", err=True)
 
 
-def main() -> None:
-    """Entry point for ``python -m photostyle``."""
-    app()
+def main(args: list[str] | None = None) -> None:
+    """Console entry point (``photostyle``, ``python -m photostyle``)."""
+    app(args=normalise_args(sys.argv[1:] if args is None else args), prog_name="photostyle")
 
 
 if __name__ == "__main__":

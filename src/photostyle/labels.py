@@ -16,6 +16,15 @@ Region rule (:func:`match_regions`): a content label is stylized with the style 
 same label when both regions have more than ``min_pixels`` (default 10) feature pixels and
 their size ratio is below ``max_ratio`` (default 100); otherwise (label missing from the
 style, or too small) it falls back to the whole style image. The fallbacks are reported.
+
+Automatic labels (:func:`auto_labels`, training-free): the content's and the style's VGG
+``relu4_1`` features, each centred on its own image mean, projected jointly on their first
+principal components and upsampled to pixel resolution, plus each image's Lab colour
+standardised *per image* (so a sunset sky and a noon sky still look alike), are clustered together with k-means; the same label therefore
+means similar content in both images. ``K`` is chosen by the silhouette score among 2..6,
+counting only clusterings whose every cluster covers at least 3 % of each image; when no
+clustering qualifies (or the best silhouette is below 0.1) a single label is returned, i.e.
+plain global transfer.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photostyle.io import DEFAULT_MAX_PIXELS, ImageError, _open_checked
+from photostyle.io import DEFAULT_MAX_PIXELS, ImageError, _open_checked, resize_float
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "white": (255, 255, 255),
@@ -147,3 +156,114 @@ def match_regions(
 def downsample_labels(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Nearest-neighbour resize of labels to a feature map's ``(h, w)``."""
     return np.asarray(Image.fromarray(labels.astype(np.int32)).resize(shape[::-1], Image.NEAREST))
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB ``... x 3`` float in [0, 1] -> CIE Lab (D65), L in [0, 100], float32."""
+    c = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    lab = np.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1
+    )
+    return lab.astype(np.float32)
+
+
+def _descriptors(
+    feat_c: np.ndarray, feat_s: np.ndarray, rgb_c: np.ndarray, rgb_s: np.ndarray, n_pc: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel descriptors (``H*W x d``) of both images: joint PCA of the features
+    (upsampled, unit variance per component) and per-image standardised Lab colour."""
+    flat = [f.reshape(f.shape[0], -1).T.astype(np.float64) for f in (feat_c, feat_s)]
+    flat = [fl - fl.mean(0) for fl in flat]  # per-image centring: ignore the global look
+    allf = np.concatenate(flat)
+    _, _, vt = np.linalg.svd(allf, full_matrices=False)
+    proj = vt[:n_pc].T
+    std = (allf @ proj).std(0) + 1e-8
+    out = []
+    for f, fl, rgb in ((feat_c, flat[0], rgb_c), (feat_s, flat[1], rgb_s)):
+        z = ((fl @ proj) / std).astype(np.float32).reshape(*f.shape[1:], n_pc)
+        z = resize_float(z, (rgb.shape[1], rgb.shape[0])).reshape(-1, n_pc)
+        lab = rgb_to_lab(rgb).reshape(-1, 3)
+        lab = (lab - lab.mean(0)) / (lab.std(0) + 1e-3)
+        out.append(np.concatenate([z, 0.5 * lab], 1))
+    return out[0], out[1]
+
+
+def _silhouette(x: np.ndarray, lab: np.ndarray) -> float:
+    """Mean silhouette coefficient of a labelling of the rows of ``x`` (n x d, small n)."""
+    d = np.sqrt(np.maximum(((x[:, None] - x[None]) ** 2).sum(-1), 0))
+    ids = np.unique(lab)
+    mean_d = np.stack([d[:, lab == i].mean(1) for i in ids], 1)  # n x K
+    own = np.searchsorted(ids, lab)
+    n_own = np.bincount(own, minlength=len(ids))[own]
+    a = mean_d[np.arange(len(x)), own] * n_own / np.maximum(n_own - 1, 1)
+    mean_d[np.arange(len(x)), own] = np.inf
+    b = mean_d.min(1)
+    return float(np.mean((b - a) / np.maximum(np.maximum(a, b), 1e-12)))
+
+
+def mode_filter(labels: np.ndarray, size: int = 5) -> np.ndarray:
+    """Each pixel takes the most frequent label of its ``size x size`` window."""
+    from scipy.ndimage import uniform_filter
+
+    ids = np.unique(labels)
+    if len(ids) < 2:
+        return labels
+    counts = np.stack([uniform_filter((labels == i).astype(np.float32), size) for i in ids])
+    return ids[counts.argmax(0)].astype(np.int32)
+
+
+def auto_labels(
+    feat_c: np.ndarray,
+    feat_s: np.ndarray,
+    rgb_c: np.ndarray,
+    rgb_s: np.ndarray,
+    k: int | None = None,
+    k_max: int = 6,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Joint training-free label maps for a content and a style image (see module docstring).
+
+    Args:
+        feat_c, feat_s: VGG features ``C x h x w`` / ``C x h' x w'`` (float, e.g. ``relu4_1``).
+        rgb_c, rgb_s: the images ``H x W x 3`` / ``H' x W' x 3``, float32 in [0, 1].
+        k: number of labels, or ``None`` to choose it (2..``k_max``, silhouette).
+        seed: k-means seed (results are deterministic).
+
+    Returns:
+        ``H x W`` and ``H' x W'`` int32 label maps with values in ``0..K-1``.
+    """
+    from scipy.cluster.vq import kmeans2
+
+    if k is not None and k < 1:
+        raise ValueError(f"number of automatic labels must be >= 1, got {k}")
+    xc, xs = _descriptors(feat_c, feat_s, rgb_c, rgb_s, n_pc=8)
+    rng = np.random.default_rng(seed)
+    sample = np.concatenate(
+        [x[rng.choice(len(x), min(len(x), 3000), replace=False)] for x in (xc, xs)]
+    )
+    n_half = min(len(xc), 3000)
+    sil_idx = rng.choice(len(sample), min(len(sample), 1500), replace=False)
+    best, best_score = None, 0.1
+    for kk in [k] if k is not None else range(2, k_max + 1):
+        if kk == 1:
+            break
+        centres, lab = kmeans2(sample, kk, minit="++", seed=seed)
+        cover = [
+            np.bincount(part, minlength=kk) / len(part) for part in (lab[:n_half], lab[n_half:])
+        ]
+        if k is None and min(c.min() for c in cover) < 0.03:
+            continue
+        score = _silhouette(sample[sil_idx], lab[sil_idx]) if k is None else 1.0
+        if score > best_score:
+            best, best_score = centres, score
+    shapes = (rgb_c.shape[:2], rgb_s.shape[:2])
+    if best is None:
+        return tuple(np.zeros(sh, np.int32) for sh in shapes)
+    out = []
+    for x, sh in ((xc, shapes[0]), (xs, shapes[1])):
+        d = (x**2).sum(1)[:, None] - 2 * x @ best.T + (best**2).sum(1)[None]
+        out.append(mode_filter(d.argmin(1).astype(np.int32).reshape(sh)))
+    return out[0], out[1]

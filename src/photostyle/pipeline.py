@@ -17,6 +17,7 @@ from PIL import Image
 
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array, resize_float
+from photostyle.labels import auto_labels as make_auto_labels
 from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
@@ -105,6 +106,7 @@ def transfer(
     alpha: float = 1.0,
     content_labels: str | os.PathLike | np.ndarray | None = None,
     style_labels: str | os.PathLike | np.ndarray | None = None,
+    auto_labels: bool | int = False,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
     report: dict | None = None,
@@ -121,9 +123,12 @@ def transfer(
         alpha: WCT strength in [0, 1].
         content_labels, style_labels: label maps (mask files, index or colour-coded, or
             ``H x W`` int arrays), both or neither; see :mod:`photostyle.labels`.
+        auto_labels: ``True`` for automatic label maps (number of labels chosen
+            automatically), an int ``K`` for ``K`` labels; not together with label maps.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         progress: optional callback receiving a short message per stage.
-        report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}``.
+        report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}`` and,
+            with automatic labels, ``{"auto_labels": K}``.
 
     Returns:
         The result at the content's full size, as the same kind of object as ``content``.
@@ -144,13 +149,30 @@ def transfer(
     s_small = _resize_max_side(s, max_side)
     if (content_labels is None) != (style_labels is None):
         raise ValueError("give both content and style label maps, or neither")
+    if auto_labels is not False and content_labels is not None:
+        raise ValueError("give label maps or auto_labels, not both")
+    if isinstance(auto_labels, int) and not isinstance(auto_labels, bool) and auto_labels < 1:
+        raise ValueError(f"auto_labels must be True or a number of labels >= 1, got {auto_labels}")
+    to_t = lambda a: torch.from_numpy(a.transpose(2, 0, 1).copy())[None]  # noqa: E731
+    model = _model(dev)
     lc = ls = None
     if content_labels is not None:
         lc = _labels(content_labels, c.shape[:2], c_small.shape[:2], "content mask")
         ls = _labels(style_labels, s.shape[:2], s_small.shape[:2], "style mask")
+    elif auto_labels is not False:
+        if progress:
+            progress("automatic labels")
+        with torch.no_grad():
+            fc, fs = (
+                model.encoder(to_t(a).to(dev), 4).features[0].cpu().numpy()
+                for a in (c_small, s_small)
+            )
+        k = None if auto_labels is True else int(auto_labels)
+        lc, ls = make_auto_labels(fc, fs, c_small, s_small, k=k)
+        if report is not None:
+            report["auto_labels"] = int(max(lc.max(), ls.max())) + 1
     fallbacks: dict = {}
-    to_t = lambda a: torch.from_numpy(a.transpose(2, 0, 1).copy())[None]  # noqa: E731
-    y = _model(dev).stylize(
+    y = model.stylize(
         to_t(c_small),
         to_t(s_small),
         alpha=alpha,

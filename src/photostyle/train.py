@@ -51,6 +51,7 @@ class TrainConfig:
     ckpt_every: int = 50
     seed: int = 0
     init_from: str | None = None
+    weights: str | None = None
     val: str | None = None
     val_images: int = 5
     device: str = "auto"
@@ -127,7 +128,11 @@ class Trainer:
             self.tail = load_decoder(level, src, device=self.device)
             if level != config.level - 1:
                 raise ValueError(f"{src}: --init-from needs a level-{config.level - 1} decoder")
-        if not resume or not self.ckpt.is_file():
+        if resume and self.ckpt.is_file():
+            pass
+        elif config.weights:
+            self.warm_start(Path(config.weights))
+        else:
             self.initialise()
         self.opt = torch.optim.Adam(self.decoder.parameters(), lr=config.lr)
         self.step = 0
@@ -167,6 +172,16 @@ class Trainer:
         self.decoder(enc)
         hook.remove()
         fit_conv_lstsq(last, captured["i"], target)
+
+    @torch.no_grad()
+    def warm_start(self, path: Path) -> None:
+        """Continue training from weights of the same level (fresh optimiser and schedule)."""
+        level = int(_safetensors_meta(path).get("level", self.cfg.level))
+        if level != self.cfg.level:
+            raise ValueError(f"{path}: --weights needs a level-{self.cfg.level} decoder")
+        src = load_decoder(level, path, device=self.device)
+        self.decoder.load_state_dict(src.state_dict())
+        self.decoder.requires_grad_(True)
 
     def head_target(self, x: torch.Tensor) -> torch.Tensor:
         """What the trained tail expects as input: ``relu{k-1}_1(x) * tail.input_scale``."""

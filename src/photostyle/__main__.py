@@ -1,0 +1,5 @@
+"""``python -m photostyle``."""
+
+from photostyle.cli import main
+
+main()

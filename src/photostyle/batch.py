@@ -1,0 +1,201 @@
+"""Batch transfer from a CSV of pairs: resumable, bad rows skipped, local processes or Ray.
+
+CSV format (header required; paths relative to the CSV's folder unless absolute)::
+
+    content,style[,content_mask,style_mask][,output]
+
+``output`` is a file name inside the output folder (default ``<content>__<style>.png``).
+A row is *finished* when its output file exists: outputs are written atomically (temporary
+file + rename), so a killed batch leaves no partial file, and rerunning it skips the finished
+rows and redoes only the interrupted ones. A bad row (missing file, unreadable image, mask
+problem, duplicate output name) is reported and skipped; the other rows still run.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from photostyle.io import ImageError
+
+OUTPUT_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the CSV, with resolved paths."""
+
+    row: int
+    content: Path
+    style: Path
+    output: Path
+    content_mask: Path | None = None
+    style_mask: Path | None = None
+
+
+@dataclass
+class Summary:
+    """What a batch did: finished now, skipped (finished before) and failed rows."""
+
+    done: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        """One-line summary."""
+        return (
+            f"batch: {len(self.done)} done, {len(self.skipped)} already finished, "
+            f"{len(self.failed)} failed in {self.seconds:.1f} s"
+        )
+
+
+def read_pairs(
+    csv_path: str | os.PathLike, out_dir: str | os.PathLike
+) -> tuple[list[Job], list[str]]:
+    """Parse the CSV; returns the valid jobs and one error line per bad row.
+
+    Raises :class:`ImageError` when the file itself is unusable (missing, no header, no
+    ``content``/``style`` columns).
+    """
+    path, out_dir = Path(csv_path), Path(out_dir)
+    if not path.is_file():
+        raise ImageError(f"{path}: CSV file not found")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            header = [h.strip() for h in reader.fieldnames or []]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImageError(f"{path}: not a readable CSV ({exc})") from None
+    if not {"content", "style"} <= set(header):
+        raise ImageError(f"{path}: needs a header with columns content,style (got {header})")
+    base = path.parent
+    jobs: list[Job] = []
+    errors: list[str] = []
+    seen: dict[Path, int] = {}
+    for i, raw in enumerate(rows, start=2):  # line 1 is the header
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        try:
+            jobs.append(_job(i, row, base, out_dir, seen))
+        except ValueError as exc:
+            errors.append(f"{path}:{i}: {exc}")
+    return jobs, errors
+
+
+def _job(i: int, row: dict[str, str], base: Path, out_dir: Path, seen: dict[Path, int]) -> Job:
+    def resolve(key: str) -> Path | None:
+        v = row.get(key, "")
+        if not v:
+            return None
+        p = Path(v) if Path(v).is_absolute() else base / v
+        if not p.is_file():
+            raise ValueError(f"{key} {v}: file not found")
+        return p
+
+    content, style = resolve("content"), resolve("style")
+    if content is None or style is None:
+        raise ValueError("content and style are required")
+    cm, sm = resolve("content_mask"), resolve("style_mask")
+    if (cm is None) != (sm is None):
+        raise ValueError("give both content_mask and style_mask, or neither")
+    name = row.get("output") or f"{content.stem}__{style.stem}.png"
+    if Path(name).name != name or Path(name).suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ValueError(f"output {name!r}: must be a file name ending in .png/.jpg/.tif/.webp")
+    out = out_dir / name
+    if out in seen:
+        raise ValueError(f"output {name} already used by line {seen[out]}")
+    seen[out] = i
+    return Job(i, content, style, out, cm, sm)
+
+
+def run_job(job: Job, options: dict) -> float:
+    """Run one transfer and write its output atomically; returns seconds taken."""
+    from photostyle.io import save_image
+    from photostyle.pipeline import transfer
+
+    t0 = time.perf_counter()
+    result = transfer(
+        str(job.content),
+        str(job.style),
+        content_labels=job.content_mask,
+        style_labels=job.style_mask,
+        **options,
+    )
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    save_image(job.output, result)
+    return time.perf_counter() - t0
+
+
+def _safe_run(job: Job, options: dict, threads: int | None = None) -> tuple[Job, str | None]:
+    """``run_job`` returning ``(job, error line or None)`` instead of raising input errors."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    try:
+        run_job(job, options)
+    except (ImageError, ValueError, FileNotFoundError) as exc:
+        return job, f"line {job.row}: {exc}"
+    return job, None
+
+
+def _local(jobs: list[Job], options: dict, workers: int) -> Iterator[tuple[Job, str | None]]:
+    if workers <= 1:
+        for job in jobs:
+            yield _safe_run(job, options)
+        return
+    import multiprocessing as mp
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_safe_run, job, options, threads) for job in jobs]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def run_batch(
+    jobs: list[Job],
+    options: dict,
+    workers: int = 1,
+    ray_address: str | None = None,
+    use_ray: bool = False,
+    on_result: Callable[[Job, str | None], None] | None = None,
+) -> Summary:
+    """Run the unfinished jobs; ``options`` are keyword arguments of ``transfer``.
+
+    ``workers`` processes run locally (1: in this process); with ``use_ray`` the jobs run as
+    Ray tasks on the cluster at ``ray_address`` (``None``: a local Ray instance).
+    ``on_result(job, error)`` is called as each job ends (for progress display).
+    """
+    t0 = time.perf_counter()
+    summary = Summary()
+    todo = []
+    for job in jobs:
+        for stale in job.output.parent.glob(f".{job.output.name}.*.tmp"):  # from a killed run
+            stale.unlink(missing_ok=True)
+        if job.output.is_file():
+            summary.skipped.append(job.output)
+        else:
+            todo.append(job)
+    if use_ray:
+        from photostyle.batch_ray import run_ray
+
+        results = run_ray(todo, options, ray_address)
+    else:
+        results = _local(todo, options, workers)
+    for job, err in results:
+        if err is None:
+            summary.done.append(job.output)
+        else:
+            summary.failed.append(err)
+        if on_result:
+            on_result(job, err)
+    summary.seconds = time.perf_counter() - t0
+    return summary

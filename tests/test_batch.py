@@ -1,0 +1,100 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from photostyle.batch import read_pairs
+from photostyle.cli import app
+from photostyle.io import load_image, save_image
+
+FAST = ["--smoothing", "guided", "--max-side", "48"]
+
+
+def make_pairs(tmp_path, rng, n=3, extra_rows=()):
+    """n valid pairs of small random photos plus extra raw CSV rows."""
+    rows = ["content,style,output"]
+    for i in range(n):
+        save_image(tmp_path / f"c{i}.png", rng.random((40, 56, 3)).astype(np.float32))
+        save_image(tmp_path / f"s{i}.png", rng.random((48, 40, 3)).astype(np.float32))
+        rows.append(f"c{i}.png,s{i}.png,out{i}.png")
+    rows += list(extra_rows)
+    (tmp_path / "pairs.csv").write_text("\n".join(rows) + "\n")
+    return tmp_path / "pairs.csv"
+
+
+def test_read_pairs_reports_bad_rows(tmp_path, rng):
+    (tmp_path / "bad.jpg").write_text("not an image")
+    csv = make_pairs(
+        tmp_path,
+        rng,
+        n=2,
+        extra_rows=["missing.png,s0.png,x.png", "c0.png,s1.png,out0.png", "c0.png,,y.png"],
+    )
+    jobs, errors = read_pairs(csv, tmp_path / "out")
+    assert [j.output.name for j in jobs] == ["out0.png", "out1.png"]
+    assert len(errors) == 3
+    assert "missing.png" in errors[0] and "already used" in errors[1] and "required" in errors[2]
+    with pytest.raises(Exception, match="content,style"):
+        (tmp_path / "nohead.csv").write_text("a,b\n1,2\n")
+        read_pairs(tmp_path / "nohead.csv", tmp_path)
+
+
+def test_batch_cli_skips_bad_rows_and_resumes(tmp_path, rng):
+    (tmp_path / "bad.jpg").write_text("not an image")
+    csv = make_pairs(tmp_path, rng, n=2, extra_rows=["bad.jpg,s0.png,bad.png", "nope.png,s0.png,"])
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["batch", str(csv), "--out", str(out), *FAST])
+    assert res.exit_code == 2, res.output
+    assert "nope.png" in res.output and "bad.jpg" in res.output
+    assert "2 done, 0 already finished, 2 failed" in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["out0.png", "out1.png"]
+    assert load_image(out / "out0.png").shape == (40, 56, 3)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    res = CliRunner().invoke(app, ["batch", str(csv), "--out", str(out), *FAST])
+    assert "0 done, 2 already finished" in res.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+def test_batch_workers_and_ray_give_same_outputs(tmp_path, rng):
+    csv = make_pairs(tmp_path, rng, n=2)
+    outs = {}
+    for name, extra in (("seq", []), ("pool", ["--workers", "2"]), ("ray", ["--ray"])):
+        if name == "ray":
+            pytest.importorskip("ray")
+        from photostyle.cli import normalise_args
+
+        args = normalise_args(["batch", str(csv), "--out", str(tmp_path / name), *FAST, *extra])
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        outs[name] = [load_image(tmp_path / name / f"out{i}.png") for i in range(2)]
+    for name in ("pool", "ray"):
+        for a, b in zip(outs["seq"], outs[name], strict=True):
+            assert np.abs(a - b).max() <= 1 / 255
+
+
+def test_batch_survives_sigkill(tmp_path, rng):
+    """Kill a running batch, rerun it: every output exists and loads, finished ones are kept."""
+    csv = make_pairs(tmp_path, rng, n=6)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "photostyle", "batch", str(csv), "--out", str(out)]
+    cmd += ["--smoothing", "exact", "--max-side", "48"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("out*.png"))):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = {p.name: p.stat().st_mtime_ns for p in out.glob("out*.png")}
+    assert 1 <= len(finished) < 6, "batch should have been killed mid-way"
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert f"{6 - len(finished)} done, {len(finished)} already finished" in res.stderr
+    for i in range(6):
+        assert load_image(out / f"out{i}.png").shape == (40, 56, 3)
+    assert {n: (out / n).stat().st_mtime_ns for n in finished} == finished
+    assert sorted(os.listdir(out)) == [f"out{i}.png" for i in range(6)], "stale temp files left"
