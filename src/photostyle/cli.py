@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from photostyle.defaults import DEFAULT_MAX_SIDE
 from photostyle.io import ImageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -21,6 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 OutOption = Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")]
 LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)")]
 DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
+SmoothingOption = Annotated[str, typer.Option(help="exact | guided | none")]
+MaxSideOption = Annotated[int, typer.Option(help="long side (pixels) for stylization")]
 AutoLabelsOption = Annotated[
     str,
     typer.Option(
@@ -102,9 +105,9 @@ def transfer(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
     out: OutOption,
-    smoothing: Annotated[str, typer.Option(help="exact | guided | none")] = "exact",
+    smoothing: SmoothingOption = "exact",
     lam: LamOption = 1e-4,
-    max_side: Annotated[int, typer.Option(help="long side for stylization")] = 512,
+    max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
@@ -113,7 +116,7 @@ def transfer(
     device: DeviceOption = "auto",
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
-    from photostyle.io import load_image, save_image
+    from photostyle.io import save_image
     from photostyle.pipeline import transfer as run_transfer
 
     t0 = time.perf_counter()
@@ -122,13 +125,11 @@ def transfer(
         typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     try:
-        c = load_image(content)
-        s = load_image(style)
         mode = None if smoothing == "none" else smoothing
         report: dict = {}
         r = run_transfer(
-            c,
-            s,
+            content,
+            style,
             smoothing=mode,
             lam=lam,
             max_side=max_side,
@@ -158,9 +159,9 @@ def batch(
         Path, typer.Argument(help="CSV: content,style[,content_mask,style_mask][,output]")
     ],
     out: Annotated[Path, typer.Option("-o", "--out", help="output folder")],
-    smoothing: Annotated[str, typer.Option(help="exact | guided | none")] = "exact",
+    smoothing: SmoothingOption = "exact",
     lam: LamOption = 1e-4,
-    max_side: Annotated[int, typer.Option(help="long side for stylization")] = 512,
+    max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     auto_labels: AutoLabelsOption = None,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ray: Annotated[
@@ -207,6 +208,23 @@ def batch(
     typer.echo(summary.line(), err=True)
     if summary.failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 7860,
+    max_file_mb: Annotated[int, typer.Option(help="largest accepted upload in MB")] = 30,
+) -> None:
+    """Start the web app (gradio): upload photos, restyle, download."""
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        fail("serve needs gradio: pip install 'photostyle[serve]'")
+    from photostyle.webapp import serve as run_server
+
+    typer.echo(f"photostyle web app on http://{host}:{port}", err=True)
+    run_server(host, port, max_file_mb)
 
 
 @app.command()

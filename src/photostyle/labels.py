@@ -7,7 +7,8 @@ Two mask kinds are accepted:
   many colours near the palette white, black, red, green, blue, yellow, grey, light blue,
   purple. Every pixel is snapped to the nearest palette colour (label = palette index), then
   isolated pixels (no 3x3 neighbour with the same label) take the most frequent label of
-  their 3x3 neighbourhood.
+  their 3x3 neighbourhood. A mask whose pixels are mostly (> 50 %) far (RGB distance > 80)
+  from every palette colour is refused with a clear error rather than guessed.
 
 A mask whose size differs from its image by a few pixels (at most 2 % per side) with the same
 aspect ratio is resized with nearest neighbour; any other mismatch is an error.
@@ -20,11 +21,11 @@ style, or too small) it falls back to the whole style image. The fallbacks are r
 Automatic labels (:func:`auto_labels`, training-free): the content's and the style's VGG
 ``relu4_1`` features, each centred on its own image mean, projected jointly on their first
 principal components and upsampled to pixel resolution, plus each image's Lab colour
-standardised *per image* (so a sunset sky and a noon sky still look alike), are clustered together with k-means; the same label therefore
-means similar content in both images. ``K`` is chosen by the silhouette score among 2..6,
-counting only clusterings whose every cluster covers at least 3 % of each image; when no
-clustering qualifies (or the best silhouette is below 0.1) a single label is returned, i.e.
-plain global transfer.
+standardised *per image* (so a sunset sky and a noon sky still look alike), are clustered
+together with k-means; the same label therefore means similar content in both images. ``K``
+is chosen by the silhouette score among 2..6, counting only clusterings whose every cluster
+covers at least 3 % of each image; when no clustering qualifies (or the best silhouette is
+below 0.1) a single label is returned, i.e. plain global transfer.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ PALETTE: dict[str, tuple[int, int, int]] = {
 }
 PALETTE_RGB = np.array(list(PALETTE.values()), dtype=np.float32)
 SIZE_TOLERANCE = 0.02
+#: RGB distance beyond which a mask colour is 'unknown'; > 50 % unknown pixels is an error
+UNKNOWN_COLOUR_DISTANCE = 80.0
 
 
 def snap_to_palette(rgb: np.ndarray) -> np.ndarray:
@@ -91,7 +94,14 @@ def mask_to_labels(mask: Image.Image | np.ndarray) -> np.ndarray:
     rgb = a[:, :, :3]
     if rgb.dtype != np.uint8:
         rgb = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
-    return clean_isolated(snap_to_palette(rgb))
+    labels = snap_to_palette(rgb)
+    dist = np.linalg.norm(rgb.astype(np.float32) - PALETTE_RGB[labels], axis=-1)
+    if (dist > UNKNOWN_COLOUR_DISTANCE).mean() > 0.5:
+        raise ValueError(
+            "most mask colours are far from the label palette (white, black, red, green, blue, "
+            "yellow, grey, light blue, purple); use those colours or an index mask"
+        )
+    return clean_isolated(labels)
 
 
 def fit_to(labels: np.ndarray, shape: tuple[int, int], name: str = "mask") -> np.ndarray:

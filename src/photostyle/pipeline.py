@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from photostyle.defaults import DEFAULT_MAX_SIDE
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array, resize_float
 from photostyle.labels import auto_labels as make_auto_labels
@@ -22,9 +23,8 @@ from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_la
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
 from photostyle.smoothing import smooth
+from photostyle.smoothing.exact import check_lam
 
-#: Default cap on the long side for stylization (provisional; see the quality benchmark).
-DEFAULT_MAX_SIDE = 512
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
 
@@ -135,12 +135,18 @@ def transfer(
     """
     if smoothing not in ("exact", "guided", None):
         raise ValueError(f"smoothing must be 'exact', 'guided' or None, got {smoothing!r}")
+    if smoothing == "exact":
+        check_lam(lam)
     if not isinstance(max_side, int) or max_side < MIN_SIDE:
         raise ValueError(f"max_side must be an integer >= {MIN_SIDE}, got {max_side!r}")
     dev = resolve_device(device)
-    c = as_array(content, "content")
-    s = as_array(style, "style")
-    for name, a in (("content", c), ("style", s)):
+    c_name, s_name = (
+        str(x) if isinstance(x, str | os.PathLike) else n
+        for x, n in ((content, "content"), (style, "style"))
+    )
+    c = as_array(content, c_name)
+    s = as_array(style, s_name)
+    for name, a in ((c_name, c), (s_name, s)):
         if min(a.shape[:2]) < MIN_SIDE:
             raise ValueError(
                 f"{name}: image of {a.shape[1]}x{a.shape[0]} is too small (min side {MIN_SIDE})"

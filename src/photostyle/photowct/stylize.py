@@ -64,12 +64,12 @@ class PhotoWCT:
                     f"{name} must be 1 x 3 x H x W with H, W >= {MIN_SIDE}, got {tuple(t.shape)}"
                 )
         x = content.to(self.device, torch.float32)
-        s = style.to(self.device, torch.float32)
+        style_feats = self.encoder.features(style.to(self.device, torch.float32), tuple(levels))
         for lv in levels:
             if progress:
                 progress(f"stylize level {lv}")
             ec = self.encoder(x, lv)
-            fs = self.encoder(s, lv).features
+            fs = style_feats[lv]
             fs_hw = fs.shape[-2:]
             c = ec.features.shape[1]
             fc, fs = ec.features.reshape(c, -1), fs.reshape(c, -1)

@@ -5,7 +5,8 @@ coloured with the style covariance and shifted to the style mean::
 
     f_cs = E_s D_s^{1/2} E_s^T  E_c D_c^{-1/2} E_c^T (f_c - m_c) + m_s
 
-Covariances ``F F^T / (N - 1)`` are eigendecomposed in float64. Eigenvalues below
+Covariances ``F F^T / (N - 1)`` are computed and eigendecomposed in float64; the resulting
+``C x C`` transform is applied in the features' own dtype. Eigenvalues below
 ``eps * max(eigenvalue)`` (relative floor, default ``1e-5``) are dropped from whitening and
 colouring, which keeps the transform stable when a region has fewer pixels than channels
 (``N < C``: the covariance is rank-deficient) or when features are constant.
@@ -55,8 +56,10 @@ def wct(
         return content.clone()
     mc, dc, ec = _stats(content, eps)
     ms, ds, es = _stats(style, eps)
-    x = content.to(torch.float64) - mc
-    whitened = ec @ ((ec.T @ x) / dc.sqrt()[:, None])
-    coloured = es @ ((es.T @ whitened) * ds.sqrt()[:, None]) + ms
-    out = alpha * coloured + (1.0 - alpha) * content.to(torch.float64)
-    return out.to(content.dtype)
+    # the whole transform as one C x C matrix (float64), applied in the features' dtype
+    t = (es * ds.sqrt()) @ es.T @ (ec / dc.sqrt()) @ ec.T
+    dt = content.dtype
+    coloured = t.to(dt) @ (content - mc.to(dt)) + ms.to(dt)
+    if alpha == 1.0:
+        return coloured
+    return alpha * coloured + (1.0 - alpha) * content

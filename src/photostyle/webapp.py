@@ -1,0 +1,138 @@
+"""Web app (``photostyle serve``): upload a content and a style photo, get the restyled photo.
+
+A gradio Blocks app around :func:`photostyle.transfer`: drag-and-drop uploads (content, style,
+optional masks), automatic-labels toggle, smoothing method, lambda on a log scale, max side;
+the result is shown with a before/after slider and a side-by-side strip, with a download
+button (PNG). Uploads larger than ``max_file_mb`` are refused by the server; images over
+``max_pixels`` or unreadable files show a one-line error in the page. Requests are queued
+and run one at a time (the model is shared; CPU inference uses all cores).
+
+Gradio is an optional dependency: ``pip install 'photostyle[serve]'``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from photostyle.io import ImageError, load_image, save_image
+
+DEFAULT_MAX_PIXELS = 25_000_000
+DEFAULT_MAX_FILE_MB = 30
+
+
+def _path(f: object) -> str | None:
+    """Path of an uploaded file (gradio passes str paths or objects with ``.name``)."""
+    if f is None:
+        return None
+    return str(getattr(f, "name", f))
+
+
+def side_by_side(images: list[np.ndarray], height: int = 320) -> np.ndarray:
+    """Images scaled to a common ``height`` and joined left to right (uint8 ``h x W x 3``)."""
+    from PIL import Image
+
+    tiles = []
+    for im in images:
+        pil = Image.fromarray((np.clip(im, 0, 1) * 255 + 0.5).astype(np.uint8))
+        tiles.append(
+            np.asarray(pil.resize((max(1, round(pil.width * height / pil.height)), height)))
+        )
+    return np.concatenate(tiles, 1)
+
+
+def run_transfer(
+    content_file: object,
+    style_file: object,
+    content_mask: object,
+    style_mask: object,
+    auto_labels: bool,
+    smoothing: str,
+    log10_lam: float,
+    max_side: float,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
+    """The app's handler. Returns (before/after pair, side-by-side, download path, info line).
+
+    Raises ``ValueError`` / :class:`ImageError` with a one-line message on bad input.
+    """
+    from photostyle.pipeline import transfer
+
+    if content_file is None or style_file is None:
+        raise ValueError("upload a content photo and a style photo")
+    c = load_image(_path(content_file), max_pixels=max_pixels)
+    s = load_image(_path(style_file), max_pixels=max_pixels)
+    cm, sm = _path(content_mask), _path(style_mask)
+    if (cm is None) != (sm is None):
+        raise ValueError("upload both masks (content and style) or neither")
+    t0 = time.perf_counter()
+    result = transfer(
+        c,
+        s,
+        smoothing=None if smoothing == "none" else smoothing,
+        lam=float(10.0**log10_lam),
+        max_side=int(max_side),
+        content_labels=cm,
+        style_labels=sm,
+        auto_labels=bool(auto_labels) and cm is None,
+    )
+    dt = time.perf_counter() - t0
+    out = Path(tempfile.mkdtemp(prefix="photostyle_")) / "photostyle_result.png"
+    save_image(out, result)
+    h, w = result.shape[:2]
+    info = f"result {w}x{h} in {dt:.1f} s ({smoothing} smoothing)"
+    return (c, result), side_by_side([c, s, result]), str(out), info
+
+
+def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is optional)
+    """The gradio Blocks app (not launched)."""
+    import gradio as gr
+
+    def handler(*args: object) -> tuple:
+        try:
+            return run_transfer(*args, max_pixels=max_pixels)
+        except (ImageError, ValueError, FileNotFoundError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    with gr.Blocks(title="photostyle") as app:
+        gr.Markdown(
+            "# photostyle\nPhotorealistic style transfer: the content photo takes the light "
+            "and colours of the style photo (PhotoWCT + closed-form smoothing)."
+        )
+        with gr.Row():
+            content = gr.File(label="Content photo", elem_id="content")
+            style = gr.File(label="Style photo", elem_id="style")
+        with gr.Accordion("Masks and settings", open=False):
+            with gr.Row():
+                cmask = gr.File(label="Content mask (optional)", elem_id="content_mask")
+                smask = gr.File(label="Style mask (optional)", elem_id="style_mask")
+            auto = gr.Checkbox(label="Automatic labels (when no masks)", value=False)
+            smoothing = gr.Radio(["exact", "guided", "none"], value="exact", label="Smoothing")
+            lam = gr.Slider(-6, -1, value=-4, step=0.25, label="log10 lambda (smoothing)")
+            max_side = gr.Slider(64, 1024, value=512, step=32, label="Max side for stylization")
+        go = gr.Button("Transfer", variant="primary", elem_id="run")
+        info = gr.Textbox(label="Status", interactive=False, elem_id="info")
+        slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
+        strip = gr.Image(label="Content | style | result", format="png", elem_id="strip")
+        download = gr.DownloadButton("Download result (PNG)", elem_id="download")
+        go.click(
+            handler,
+            [content, style, cmask, smask, auto, smoothing, lam, max_side],
+            [slider, strip, download, info],
+            concurrency_limit=1,
+        )
+    return app
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 7860, max_file_mb: int = DEFAULT_MAX_FILE_MB
+) -> None:
+    """Launch the app (blocking); requests are queued, one transfer at a time."""
+    app = build_app()
+    app.queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=host, server_port=port, max_file_size=f"{max_file_mb}mb", show_error=True
+    )

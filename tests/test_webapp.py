@@ -1,0 +1,120 @@
+"""End-to-end browser test of ``photostyle serve``: Playwright driving Debian's chromium.
+
+Skipped when gradio/playwright/chromium are missing, unless ``PHOTOSTYLE_REQUIRE_BROWSER=1``
+(set by ``.ci/run``, which installs chromium), in which case a missing piece is a failure.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "images"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _require(ok: bool, what: str) -> None:
+    if not ok:
+        if os.environ.get("PHOTOSTYLE_REQUIRE_BROWSER") == "1":
+            raise RuntimeError(f"{what} required for the browser test but missing")
+        pytest.skip(f"{what} not available")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    for mod in ("gradio", "playwright"):
+        try:
+            __import__(mod)
+        except ImportError:
+            _require(False, mod)
+    _require(Path(CHROMIUM).exists(), "chromium")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "photostyle", "serve", "--port", str(port), "--max-file-mb", "5"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("photostyle serve did not start") from None
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        pg = browser.new_page(viewport={"width": 1280, "height": 1600})
+        pg.goto(server)
+        yield pg
+        browser.close()
+
+
+def _upload(page, elem_id: str, path: Path) -> None:
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+    page.locator(f"#{elem_id}").get_by_text(path.name).first.wait_for(timeout=60_000)
+
+
+def test_transfer_in_the_browser(page):
+    content, style = DEMO / "coffee.png", DEMO / "rocket.jpg"
+    w, h = Image.open(content).size
+    _upload(page, "content", content)
+    _upload(page, "style", style)
+    page.click("#run")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#info textarea');"
+        " return t && t.value.startsWith('result'); }",
+        timeout=600_000,
+    )
+    assert page.input_value("#info textarea").startswith(f"result {w}x{h}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#slider img')].some(i => i.naturalWidth > 0)",
+        timeout=60_000,
+    )
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('#slider img')]"
+        ".map(i => [i.naturalWidth, i.naturalHeight])"
+    )
+    assert [w, h] in sizes, sizes
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "webapp.png"), full_page=True)
+    shot = np.asarray(Image.open(out / "webapp.png"))
+    assert shot.shape[0] > 400 and shot.std() > 10  # a rendered page, not a blank one
+
+
+def test_non_image_shows_error(page, tmp_path):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is a text file, not a photo\n")
+    _upload(page, "content", bad)
+    _upload(page, "style", DEMO / "rocket.jpg")
+    page.click("#run")
+    page.get_by_text("not an image file").first.wait_for(timeout=120_000)
+    assert page.input_value("#info textarea") == ""
