@@ -79,7 +79,7 @@ def page(server):
 
 def _upload(page, elem_id: str, path: Path) -> None:
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
-    page.locator(f"#{elem_id}").get_by_text(path.name).first.wait_for(timeout=60_000)
+    page.locator(f"#{elem_id}").get_by_text(path.stem).first.wait_for(timeout=60_000)
 
 
 def test_transfer_in_the_browser(page):
@@ -95,9 +95,11 @@ def test_transfer_in_the_browser(page):
     )
     assert page.input_value("#info textarea").startswith(f"result {w}x{h}")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#slider img')].some(i => i.naturalWidth > 0)",
+        "() => { const ims = [...document.querySelectorAll('#slider img, #strip img')];"
+        " return ims.length >= 3 && ims.every(i => i.complete && i.naturalWidth > 0); }",
         timeout=60_000,
     )
+    page.wait_for_timeout(1000)  # let the slider lay itself out before the screenshot
     sizes = page.evaluate(
         "() => [...document.querySelectorAll('#slider img')]"
         ".map(i => [i.naturalWidth, i.naturalHeight])"
