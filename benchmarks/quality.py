@@ -3,6 +3,7 @@
 Methods (all on the full-size content, ~700x460):
 
 * ``ours_masks_exact``  : transfer with the published masks, exact smoothing (the default)
+* ``ours_masks_exact_colourfix``: same, plus the global colour restoration (``colour_fix``)
 * ``ours_masks_guided`` : same, guided-filter smoothing
 * ``ours_masks_none``   : same, no smoothing (stylization upsampled)
 * ``ours_auto_exact``   : automatic labels instead of masks, exact smoothing
@@ -57,6 +58,7 @@ def methods(masks: tuple[Path, Path]) -> dict:
     lab = {"content_labels": cm, "style_labels": sm}
     return {
         "ours_masks_exact": lambda c, s: transfer(c, s, smoothing="exact", **lab),
+        "ours_masks_exact_colourfix": lambda c, s: transfer(c, s, colour_fix=True, **lab),
         "ours_masks_guided": lambda c, s: transfer(c, s, smoothing="guided", **lab),
         "ours_masks_none": lambda c, s: transfer(c, s, smoothing=None, **lab),
         "ours_auto_exact": lambda c, s: transfer(c, s, smoothing="exact", auto_labels=True),

@@ -27,3 +27,18 @@ def test_colour_and_structure_metrics(rng):
     enc = VGGEncoder()
     assert gram_distance(c, c, enc) < 1e-6
     assert gram_distance(c * 0.5, c, enc) > 0.1
+
+
+def test_match_colour_gives_reference_statistics(rng):
+    from photostyle.colour import match_colour
+
+    x = rng.random((30, 40, 3)).astype(np.float32) * 0.5 + 0.2
+    ref = np.clip(
+        rng.random((20, 20, 3)) @ np.array([[0.5, 0.1, 0], [0, 0.3, 0], [0.2, 0, 0.4]]), 0, 1
+    )
+    out = match_colour(x, ref.astype(np.float32))
+    assert out.shape == x.shape and out.dtype == np.float32
+    assert np.allclose(out.reshape(-1, 3).mean(0), ref.reshape(-1, 3).mean(0), atol=2e-3)
+    cov = lambda a: np.cov(a.reshape(-1, 3), rowvar=False)  # noqa: E731
+    assert np.allclose(cov(out), cov(ref), atol=2e-3)
+    assert affine_residual(x, out) < 0.5  # a global affine colour map: no new structure

@@ -24,6 +24,9 @@ LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)"
 DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
 SmoothingOption = Annotated[str, typer.Option(help="exact | guided | none")]
 MaxSideOption = Annotated[int, typer.Option(help="long side (pixels) for stylization")]
+ColourFixOption = Annotated[
+    bool, typer.Option(help="restore the stylized colour statistics after smoothing")
+]
 AutoLabelsOption = Annotated[
     str,
     typer.Option(
@@ -112,6 +115,7 @@ def transfer(
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
     auto_labels: AutoLabelsOption = None,
+    colour_fix: ColourFixOption = False,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     device: DeviceOption = "auto",
 ) -> None:
@@ -138,6 +142,7 @@ def transfer(
             content_labels=content_mask,
             style_labels=style_mask,
             auto_labels=parse_auto_labels(auto_labels),
+            colour_fix=colour_fix,
             progress=progress,
             report=report,
         )
@@ -163,6 +168,7 @@ def batch(
     lam: LamOption = 1e-4,
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     auto_labels: AutoLabelsOption = None,
+    colour_fix: ColourFixOption = False,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ray: Annotated[
         str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")
@@ -187,6 +193,7 @@ def batch(
             "lam": lam,
             "max_side": max_side,
             "auto_labels": parse_auto_labels(auto_labels),
+            "colour_fix": colour_fix,
             "device": device,
         }
         jobs, errors = read_pairs(pairs, out)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from photostyle.colour import match_colour
 from photostyle.defaults import DEFAULT_MAX_SIDE
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array, resize_float
@@ -107,6 +108,7 @@ def transfer(
     content_labels: str | os.PathLike | np.ndarray | None = None,
     style_labels: str | os.PathLike | np.ndarray | None = None,
     auto_labels: bool | int = False,
+    colour_fix: bool = False,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
     report: dict | None = None,
@@ -125,6 +127,8 @@ def transfer(
             ``H x W`` int arrays), both or neither; see :mod:`photostyle.labels`.
         auto_labels: ``True`` for automatic label maps (number of labels chosen
             automatically), an int ``K`` for ``K`` labels; not together with label maps.
+        colour_fix: after smoothing, give the result the colour mean and covariance of the
+            stylized image with one global affine colour map (:mod:`photostyle.colour`).
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         progress: optional callback receiving a short message per stage.
         report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}`` and,
@@ -198,4 +202,6 @@ def transfer(
         result = check_inputs(c, y)[1]
     else:
         result = smooth(c, y, method=smoothing, lam=lam, device=dev)
+        if colour_fix:
+            result = match_colour(result, y)
     return _like(result, content)

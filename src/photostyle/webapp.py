@@ -53,6 +53,7 @@ def run_transfer(
     smoothing: str,
     log10_lam: float,
     max_side: float,
+    colour_fix: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
     """The app's handler. Returns (before/after pair, side-by-side, download path, info line).
@@ -78,6 +79,7 @@ def run_transfer(
         content_labels=cm,
         style_labels=sm,
         auto_labels=bool(auto_labels) and cm is None,
+        colour_fix=bool(colour_fix),
     )
     dt = time.perf_counter() - t0
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / "photostyle_result.png"
@@ -113,6 +115,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             smoothing = gr.Radio(["exact", "guided", "none"], value="exact", label="Smoothing")
             lam = gr.Slider(-6, -1, value=-4, step=0.25, label="log10 lambda (smoothing)")
             max_side = gr.Slider(64, 1024, value=512, step=32, label="Max side for stylization")
+            colour_fix = gr.Checkbox(label="Restore stylized colours after smoothing", value=False)
         go = gr.Button("Transfer", variant="primary", elem_id="run")
         info = gr.Textbox(label="Status", interactive=False, elem_id="info")
         slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
@@ -120,7 +123,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         download = gr.DownloadButton("Download result (PNG)", elem_id="download")
         go.click(
             handler,
-            [content, style, cmask, smask, auto, smoothing, lam, max_side],
+            [content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix],
             [slider, strip, download, info],
             concurrency_limit=1,
         )
