@@ -86,3 +86,19 @@ def test_transfer_with_label_maps(untrained, rng, tmp_path):
     )
     assert res.exit_code == 2 and "ls.png" in res.output and "aspect ratio" in res.output
     assert not (tmp_path / "o.png").exists()
+
+
+def test_bench_command(untrained):
+    import json
+
+    from typer.testing import CliRunner
+
+    from photostyle.cli import app
+
+    res = CliRunner().invoke(app, ["bench", "--megapixels", "0.01", "--repeats", "1"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["size"] == [122, 81] and set(out["seconds"]) == {"exact", "guided", "none"}
+    assert all(v > 0 for v in out["seconds"].values())
+    res = CliRunner().invoke(app, ["bench", "--megapixels", "0"])
+    assert res.exit_code == 2 and "megapixels" in res.output

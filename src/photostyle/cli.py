@@ -1,4 +1,4 @@
-"""Command-line interface: ``photostyle transfer | smooth | train``.
+"""Command-line interface: ``photostyle transfer | batch | smooth | serve | bench | train``.
 
 Input problems print one line ``error: <file>: <problem>`` on stderr and exit with code 2.
 """
@@ -215,6 +215,24 @@ def batch(
     typer.echo(summary.line(), err=True)
     if summary.failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def bench(
+    megapixels: Annotated[float, typer.Option(help="size of the synthetic photos")] = 0.3,
+    repeats: Annotated[int, typer.Option(help="runs per method (median reported)")] = 3,
+    device: DeviceOption = "auto",
+) -> None:
+    """Time the whole pipeline on this machine (synthetic photos; prints JSON)."""
+    import json
+
+    from photostyle.bench import run_bench
+
+    try:
+        result = run_bench(megapixels, repeats=repeats, device=device)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(result, indent=1))
 
 
 @app.command()
