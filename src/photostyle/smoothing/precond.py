@@ -8,6 +8,8 @@ factor once per application instead of once per channel.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 
 import numpy as np
@@ -95,7 +97,9 @@ def ichol_preconditioner(
 
     The first diagonal shift in ``shifts`` for which the factorisation succeeds is used.
     """
-    factor = ichol(A.tocsc(), discard_threshold=discard, shifts=list(shifts))
+    # pymatting print()s a warning for every shift that fails: keep it off our stdout
+    with contextlib.redirect_stdout(io.StringIO()):
+        factor = ichol(A.tocsc(), discard_threshold=discard, shifts=list(shifts))
     data, indices, indptr = factor.Ltuple
 
     def apply(r: np.ndarray) -> np.ndarray:
