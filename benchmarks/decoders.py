@@ -55,11 +55,14 @@ def main() -> None:
             "meets_psnr_goal": bool(np.mean(psnrs) >= GOALS[lv]),
             "seconds_per_image": (time.perf_counter() - t0) / max(len(files), 1),
         }
-        log = args.runs / f"decoder{lv}.log.jsonl"
-        if log.is_file():
-            entries = [json.loads(line) for line in log.read_text().splitlines() if line]
-            row["training_steps"] = entries[-1]["step"]
-            rates = [e["it_s"] for e in entries if e.get("it_s")]
+        # one log per training run: decoder{k}.log.jsonl, then warm-started continuations
+        # (decoder{k}b.log.jsonl, ...); steps add up
+        logs = sorted(args.runs.glob(f"decoder{lv}*.log.jsonl"))
+        if logs:
+            runs = [[json.loads(x) for x in p.read_text().splitlines() if x] for p in logs]
+            row["training_runs_steps"] = [r[-1]["step"] for r in runs if r]
+            row["training_steps"] = sum(row["training_runs_steps"])
+            rates = [e["it_s"] for r in runs for e in r if e.get("it_s")]
             row["training_it_per_s_cpu"] = float(np.median(rates)) if rates else None
         res["levels"][str(lv)] = row
         print(lv, row, flush=True)

@@ -96,3 +96,25 @@ def test_checkpoint_resume_restores_same_state(tmp_path, rng):
     ):
         assert torch.allclose(v, w, atol=1e-6), k
     assert (tmp_path / "b.safetensors").is_file() and (tmp_path / "b.ckpt").is_file()
+
+
+def test_same_level_warm_start(tmp_path, rng):
+    data = tmp_path / "data"
+    _tiny_dataset(data, rng)
+    kw = dict(level=2, data=[str(data)], batch_size=2, crop=16, steps=2, lr=1e-3)
+    first = Trainer(TrainConfig(out=str(tmp_path / "a.safetensors"), **kw))
+    first.run(progress=False)
+    warm = Trainer(
+        TrainConfig(
+            out=str(tmp_path / "c.safetensors"), weights=str(tmp_path / "a.safetensors"), **kw
+        )
+    )
+    assert warm.step == 0
+    for (k, v), (_, w) in zip(
+        first.decoder.state_dict().items(), warm.decoder.state_dict().items(), strict=True
+    ):
+        assert torch.allclose(v, w, atol=2e-3 * max(1.0, v.abs().max().item())), k  # fp16 file
+    wrong = TrainConfig(out=str(tmp_path / "d.safetensors"), **{**kw, "level": 3})
+    wrong.weights = str(tmp_path / "a.safetensors")
+    with pytest.raises(ValueError, match="level-3"):
+        Trainer(wrong)
