@@ -193,3 +193,19 @@ def test_mask_parsing_never_crashes(data, h, w):
         assert "palette" in str(exc)
     else:
         assert out.shape == (h, w)
+
+
+def test_web_handler_refuses_large_and_bad_uploads(tmp_path, rng):
+    """The web app's handler: pixel limit and missing inputs give one-line errors."""
+    from photostyle.io import ImageError
+    from photostyle.webapp import run_transfer
+
+    big = tmp_path / "big.png"
+    photo(rng, 200, 300).save(big)
+    args = (None, None, "exact", -4.0, 512)
+    with pytest.raises(ImageError, match="big.png.*limit"):
+        run_transfer(str(big), str(big), *args[:2], False, *args[2:], max_pixels=10_000)
+    with pytest.raises(ValueError, match="upload a content photo"):
+        run_transfer(None, str(big), None, None, False, "exact", -4.0, 512)
+    with pytest.raises(ValueError, match="both masks"):
+        run_transfer(str(big), str(big), str(big), None, False, "exact", -4.0, 512)
