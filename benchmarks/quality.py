@@ -38,6 +38,7 @@ from photostyle.metrics import (
     structure_ssim,
 )
 from photostyle.photowct.vgg import VGGEncoder
+from photostyle.webapp import side_by_side
 
 ROOT = Path(__file__).resolve().parents[1]
 DPST = ROOT.parent / "shared" / "data" / "dpst-dev"
@@ -151,13 +152,7 @@ def main() -> None:
 
 def contact_sheet(rows: list[list[np.ndarray]], path: Path, height: int = 160) -> None:
     """Rows of images (content | style | ours | DPST), each scaled to ``height`` pixels."""
-    out_rows = []
-    for imgs in rows:
-        tiles = []
-        for im in imgs:
-            pil = Image.fromarray((np.clip(im, 0, 1) * 255 + 0.5).astype(np.uint8))
-            tiles.append(np.asarray(pil.resize((round(pil.width * height / pil.height), height))))
-        out_rows.append(np.concatenate(tiles, 1))
+    out_rows = [side_by_side(imgs, height) for imgs in rows]
     width = max(r.shape[1] for r in out_rows)
     out_rows = [
         np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in out_rows

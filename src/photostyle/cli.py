@@ -68,6 +68,27 @@ def parse_auto_labels(value: str | None) -> bool | int:
     return int(value)
 
 
+def transfer_options(
+    smoothing: str,
+    lam: float,
+    max_side: int,
+    auto_labels: str | None,
+    colour_fix: bool,
+    device: str,
+) -> dict:
+    """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options."""
+    if smoothing not in ("exact", "guided", "none"):
+        raise ValueError(f"--smoothing must be exact, guided or none, got {smoothing!r}")
+    return {
+        "smoothing": None if smoothing == "none" else smoothing,
+        "lam": lam,
+        "max_side": max_side,
+        "auto_labels": parse_auto_labels(auto_labels),
+        "colour_fix": colour_fix,
+        "device": device,
+    }
+
+
 def fail(message: str) -> None:
     """Print a one-line error and exit with code 2."""
     typer.echo(f"error: {message}", err=True)
@@ -129,22 +150,17 @@ def transfer(
         typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     try:
-        mode = None if smoothing == "none" else smoothing
+        options = transfer_options(smoothing, lam, max_side, auto_labels, colour_fix, device)
         report: dict = {}
         r = run_transfer(
             content,
             style,
-            smoothing=mode,
-            lam=lam,
-            max_side=max_side,
             alpha=alpha,
-            device=device,
             content_labels=content_mask,
             style_labels=style_mask,
-            auto_labels=parse_auto_labels(auto_labels),
-            colour_fix=colour_fix,
             progress=progress,
             report=report,
+            **options,
         )
         save_image(out, r)
     except (ImageError, ValueError, FileNotFoundError) as exc:
@@ -184,18 +200,9 @@ def batch(
     from photostyle.batch import read_pairs, run_batch
 
     try:
-        if smoothing not in ("exact", "guided", "none"):
-            raise ValueError(f"--smoothing must be exact, guided or none, got {smoothing!r}")
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
-        options = {
-            "smoothing": None if smoothing == "none" else smoothing,
-            "lam": lam,
-            "max_side": max_side,
-            "auto_labels": parse_auto_labels(auto_labels),
-            "colour_fix": colour_fix,
-            "device": device,
-        }
+        options = transfer_options(smoothing, lam, max_side, auto_labels, colour_fix, device)
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:
         fail(str(exc))

@@ -63,16 +63,22 @@ def snap_to_palette(rgb: np.ndarray) -> np.ndarray:
     return d.argmin(1).astype(np.int32).reshape(rgb.shape[:2])
 
 
-def clean_isolated(labels: np.ndarray) -> np.ndarray:
-    """Give pixels with no equal 3x3 neighbour the most frequent label around them."""
+def _window_counts(labels: np.ndarray, ids: np.ndarray, size: int, mode: str) -> np.ndarray:
+    """``len(ids) x H x W``: pixels of each label in the ``size x size`` window (scipy border
+    ``mode``)."""
     from scipy.ndimage import uniform_filter
 
+    return np.stack(
+        [uniform_filter((labels == i).astype(np.float32), size, mode=mode) * size**2 for i in ids]
+    )
+
+
+def clean_isolated(labels: np.ndarray) -> np.ndarray:
+    """Give pixels with no equal 3x3 neighbour the most frequent label around them."""
     ids = np.unique(labels)
     if len(ids) < 2:
         return labels
-    counts = np.stack(
-        [uniform_filter((labels == i).astype(np.float32), 3, mode="nearest") * 9 for i in ids]
-    )
+    counts = _window_counts(labels, ids, 3, "nearest")
     own = np.take_along_axis(counts, np.searchsorted(ids, labels)[None], 0)[0]
     isolated = own < 1.5  # only the pixel itself
     out = labels.copy()
@@ -216,13 +222,10 @@ def _silhouette(x: np.ndarray, lab: np.ndarray) -> float:
 
 def mode_filter(labels: np.ndarray, size: int = 5) -> np.ndarray:
     """Each pixel takes the most frequent label of its ``size x size`` window."""
-    from scipy.ndimage import uniform_filter
-
     ids = np.unique(labels)
     if len(ids) < 2:
         return labels
-    counts = np.stack([uniform_filter((labels == i).astype(np.float32), size) for i in ids])
-    return ids[counts.argmax(0)].astype(np.int32)
+    return ids[_window_counts(labels, ids, size, "reflect").argmax(0)].astype(np.int32)
 
 
 def auto_labels(
