@@ -65,6 +65,18 @@ def test_lambda_range(dpst, lam):
     assert np.abs(smooth_exact(c, s, lam=lam) - ref).max() <= 1 / 255
 
 
+def test_smoother_reuse_matches_direct(dpst):
+    """One ExactSmoother (matrix + preconditioner built once) solves several Y exactly."""
+    from photostyle.smoothing.exact import ExactSmoother
+
+    c, s = crop_pair(dpst, "03", 120, 200)
+    smoother = ExactSmoother(c, device="cpu")
+    for y in (s, 1.0 - s, s[:, ::-1].copy()):
+        out = smoother.solve(y, x0=y)
+        assert np.abs(out - smooth_direct(c, y)).max() <= 1 / 255
+    assert smoother.info["iterations"] > 0 and smoother.info["backend"] == "ichol"
+
+
 def test_larger_lambda_keeps_more_of_y(dpst):
     c, s = crop_pair(dpst, "15", 100, 100)
     d_small = np.abs(smooth_exact(c, s, lam=1e-4) - s).mean()

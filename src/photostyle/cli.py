@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from photostyle.defaults import DEFAULT_MAX_SIDE
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_MAX_SIDE
 from photostyle.io import ImageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -25,7 +25,11 @@ DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
 SmoothingOption = Annotated[str, typer.Option(help="exact | guided | none")]
 MaxSideOption = Annotated[int, typer.Option(help="long side (pixels) for stylization")]
 ColourFixOption = Annotated[
-    bool, typer.Option(help="restore the stylized colour statistics after smoothing")
+    bool,
+    typer.Option(
+        help="match the style's colour statistics after smoothing, then smooth again "
+        "(--no-colour-fix: the paper's plain stylize + smooth)"
+    ),
 ]
 AutoLabelsOption = Annotated[
     str,
@@ -136,7 +140,7 @@ def transfer(
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
     auto_labels: AutoLabelsOption = None,
-    colour_fix: ColourFixOption = False,
+    colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     device: DeviceOption = "auto",
 ) -> None:
@@ -184,7 +188,7 @@ def batch(
     lam: LamOption = 1e-4,
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     auto_labels: AutoLabelsOption = None,
-    colour_fix: ColourFixOption = False,
+    colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ray: Annotated[
         str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")

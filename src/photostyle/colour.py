@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Added to both colour covariances (variance units, colours in [0, 1]).
+COV_FLOOR = 1e-4
+
 
 def _sqrtm(s: np.ndarray, inverse: bool = False, floor: float = 1e-5) -> np.ndarray:
     """Symmetric square root (or inverse root) of a PSD ``3 x 3`` matrix, eigenvalues floored."""
@@ -38,8 +41,10 @@ def match_colour(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     x = image.reshape(-1, 3).astype(np.float64)
     y = reference.reshape(-1, 3).astype(np.float64)
     mx, my = x.mean(0), y.mean(0)
-    sx = np.cov(x, rowvar=False) + 1e-8 * np.eye(3)
-    sy = np.cov(y, rowvar=False) + 1e-8 * np.eye(3)
+    # the floor (std 0.01 = 2.6/255 per channel) bounds the gain on flat images, which would
+    # otherwise amplify noise
+    sx = np.cov(x, rowvar=False) + COV_FLOOR * np.eye(3)
+    sy = np.cov(y, rowvar=False) + COV_FLOOR * np.eye(3)
     r, ri = _sqrtm(sx), _sqrtm(sx, inverse=True)
     a = ri @ _sqrtm(r @ sy @ r) @ ri
     out = (x - mx) @ a.T + my

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from photostyle.colour import match_colour
-from photostyle.defaults import DEFAULT_MAX_SIDE
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_MAX_SIDE
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array, resize_float
 from photostyle.labels import auto_labels as make_auto_labels
@@ -24,7 +24,7 @@ from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_la
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
 from photostyle.smoothing import smooth
-from photostyle.smoothing.exact import check_lam
+from photostyle.smoothing.exact import ExactSmoother, check_lam
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
@@ -108,7 +108,7 @@ def transfer(
     content_labels: str | os.PathLike | np.ndarray | None = None,
     style_labels: str | os.PathLike | np.ndarray | None = None,
     auto_labels: bool | int = False,
-    colour_fix: bool = False,
+    colour_fix: bool = DEFAULT_COLOUR_FIX,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
     report: dict | None = None,
@@ -127,8 +127,10 @@ def transfer(
             ``H x W`` int arrays), both or neither; see :mod:`photostyle.labels`.
         auto_labels: ``True`` for automatic label maps (number of labels chosen
             automatically), an int ``K`` for ``K`` labels; not together with label maps.
-        colour_fix: after smoothing, give the result the colour mean and covariance of the
-            stylized image with one global affine colour map (:mod:`photostyle.colour`).
+        colour_fix: after smoothing, map the result's colours to the style's colour mean and
+            covariance with one global affine map (:mod:`photostyle.colour`) and smooth again
+            with the same system (second pass reuses the solver set-up). ``False`` gives the
+            paper's plain F1 -> F2.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         progress: optional callback receiving a short message per stage.
         report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}`` and,
@@ -196,12 +198,43 @@ def transfer(
     y = y[0].permute(1, 2, 0).cpu().numpy()
     if progress:
         progress(f"smoothing ({smoothing})" if smoothing else "upsampling")
+    result = _smooth(c, y, s_small, smoothing, lam, dev, colour_fix, progress)
+    return _like(result, content)
+
+
+def _smooth(
+    c: np.ndarray,
+    y: np.ndarray,
+    s: np.ndarray,
+    smoothing: str | None,
+    lam: float,
+    dev: str,
+    colour_fix: bool,
+    progress: Callable[[str], None] | None,
+) -> np.ndarray:
+    """F2 on the full-size content ``c`` with ``Y = y``; optionally the colour-fix pass.
+
+    Colour fix: ``R1 = smooth(Y)``, then ``R = smooth(match_colour(R1, style))`` with the same
+    system (one affine colour map to the style's colour mean and covariance, then smoothing
+    again so that the result stays locally affine in the content colours).
+    """
     if smoothing is None:
         from photostyle.smoothing.exact import check_inputs
 
         result = check_inputs(c, y)[1]
-    else:
-        result = smooth(c, y, method=smoothing, lam=lam, device=dev)
+        return match_colour(result, s) if colour_fix else result
+    if smoothing == "exact":
+        smoother = ExactSmoother(c, lam, device=dev)
+        result = smoother.solve(y)
         if colour_fix:
-            result = match_colour(result, y)
-    return _like(result, content)
+            if progress:
+                progress("colour fix (smoothing pass 2)")
+            fixed = match_colour(result, s)
+            result = smoother.solve(fixed, x0=fixed)
+        return result
+    result = smooth(c, y, method=smoothing, lam=lam, device=dev)
+    if colour_fix:
+        if progress:
+            progress("colour fix (smoothing pass 2)")
+        result = smooth(c, match_colour(result, s), method=smoothing, device=dev)
+    return result

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from photostyle.defaults import DEFAULT_COLOUR_FIX
 from photostyle.io import ImageError, load_image, save_image
 
 DEFAULT_MAX_PIXELS = 25_000_000
@@ -53,7 +54,7 @@ def run_transfer(
     smoothing: str,
     log10_lam: float,
     max_side: float,
-    colour_fix: bool = False,
+    colour_fix: bool = DEFAULT_COLOUR_FIX,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
     """The app's handler. Returns (before/after pair, side-by-side, download path, info line).
@@ -115,7 +116,9 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             smoothing = gr.Radio(["exact", "guided", "none"], value="exact", label="Smoothing")
             lam = gr.Slider(-6, -1, value=-4, step=0.25, label="log10 lambda (smoothing)")
             max_side = gr.Slider(64, 1024, value=512, step=32, label="Max side for stylization")
-            colour_fix = gr.Checkbox(label="Restore stylized colours after smoothing", value=False)
+            colour_fix = gr.Checkbox(
+                label="Colour fix (match style colours, smooth again)", value=DEFAULT_COLOUR_FIX
+            )
         go = gr.Button("Transfer", variant="primary", elem_id="run")
         info = gr.Textbox(label="Status", interactive=False, elem_id="info")
         slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
