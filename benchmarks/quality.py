@@ -83,6 +83,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--limit", type=int, default=None, help="only the first N pairs")
+    ap.add_argument("--methods", default=None, help="comma-separated subset of the methods")
+    ap.add_argument("--out", default="quality.json", help="JSON file name in results/")
     ap.add_argument(
         "--max-sides", default="", help="comma list for the max_side sweep, e.g. 256,384,512,700"
     )
@@ -99,7 +101,10 @@ def main() -> None:
         masks = (DPST / "content_seg" / f"{n}.png", DPST / "style_seg" / f"{n}.png")
         row: dict = {"size": list(c.shape[:2])}
         outs = {}
+        chosen = args.methods.split(",") if args.methods else None
         for m, fn in methods(masks).items():
+            if chosen and m not in chosen:
+                continue
             t0 = time.perf_counter()
             outs[m] = fn(c, s)
             row[m] = {"seconds": time.perf_counter() - t0, **score(c, s, outs[m], enc)}
@@ -144,8 +149,9 @@ def main() -> None:
         "goals": goals,
         "per_pair": per_pair,
     }
-    (OUT / "quality.json").write_text(json.dumps(result, indent=1))
-    contact_sheet(sheet_rows, OUT / "quality_sheet.png")
+    (OUT / args.out).write_text(json.dumps(result, indent=1))
+    if args.out == "quality.json":
+        contact_sheet(sheet_rows, OUT / "quality_sheet.png")
     for k, v in mean.items():
         print(f"{k:22s} " + " ".join(f"{m}={x:.4g}" for m, x in v.items()))
     print(json.dumps(goals, indent=1))
