@@ -122,3 +122,18 @@ def test_bench_command(untrained):
     assert all(v > 0 for v in out["seconds"].values())
     res = CliRunner().invoke(app, ["bench", "--megapixels", "0"])
     assert res.exit_code == 2 and "megapixels" in res.output
+
+
+def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
+    """transfer() pads before the exact smoothing: border pixels behave like inner ones."""
+    from photostyle.io import load_image
+    from photostyle.smoothing import smooth_exact
+
+    c = load_image(dpst / "content" / "15.png")[100:160, 200:280]
+    out = pipeline._smooth(c, c, c, "exact", 1e-4, "cpu", False, None)
+    raw = smooth_exact(c, c)  # the plain formula: fewer windows at the border
+    border = lambda a: np.concatenate([a[[0, -1]].ravel(), a[:, [0, -1]].ravel()])  # noqa: E731
+    err_pad, err_raw = np.abs(border(out - c)).max(), np.abs(border(raw - c)).max()
+    assert out.shape == c.shape
+    assert err_pad < 0.3 * err_raw
+    assert np.abs(border(out - c)).mean() <= 2 * np.abs(out - c)[2:-2, 2:-2].mean() + 1 / 255
