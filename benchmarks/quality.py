@@ -94,6 +94,7 @@ def main() -> None:
     names = sorted(p.stem for p in (DPST / "content").glob("*.png"))[: args.limit]
     enc = VGGEncoder()
     transfer(np.zeros((32, 32, 3), np.float32), np.zeros((32, 32, 3), np.float32))  # load models
+    chosen = args.methods.split(",") if args.methods else None
     per_pair: dict = {}
     sheet_rows = []
     for n in names:
@@ -101,7 +102,6 @@ def main() -> None:
         masks = (DPST / "content_seg" / f"{n}.png", DPST / "style_seg" / f"{n}.png")
         row: dict = {"size": list(c.shape[:2])}
         outs = {}
-        chosen = args.methods.split(",") if args.methods else None
         for m, fn in methods(masks).items():
             if chosen and m not in chosen:
                 continue

@@ -44,7 +44,7 @@ def test_colour_fix_moves_colours_towards_style(untrained, rng, smoothing):
     err = lambda x: np.abs(x.reshape(-1, 3).mean(0) - target).sum()  # noqa: E731
     assert err(fixed) < err(plain)
     if smoothing == "exact":  # the second smoothing pass keeps the result locally affine
-        inner = (slice(3, -3), slice(3, -3))  # D^-1/2 weighting makes borders less affine
+        inner = (slice(3, -3), slice(3, -3))  # borders: see the border-frame test below
         assert affine_residual(c[inner], fixed[inner]) < 1.0
 
 

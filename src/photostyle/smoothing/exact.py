@@ -52,26 +52,42 @@ DEFAULT_RTOL = 5e-3
 ICHOL_MAX_PIXELS = 4_500_000
 
 
+def _as_image(name: str, a: np.ndarray) -> np.ndarray:
+    """Validate an ``H x W x 3`` finite array; float32 C-contiguous copy clipped to [0, 1]."""
+    if not isinstance(a, np.ndarray) or a.ndim != 3 or a.shape[2] != 3:
+        shape = getattr(a, "shape", type(a).__name__)
+        raise ValueError(f"{name} must be an H x W x 3 array, got {shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return np.ascontiguousarray(np.clip(a, 0.0, 1.0).astype(np.float32))
+
+
+def _as_content(content: np.ndarray) -> np.ndarray:
+    """:func:`_as_image` plus the size check of the content (both sides >= 3)."""
+    content = _as_image("content", content)
+    h, w = content.shape[:2]
+    if min(h, w) < 3:
+        raise ValueError(f"content of {w}x{h} pixels is too small: both sides must be >= 3")
+    return content
+
+
+def _fit_stylized(stylized: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """:func:`_as_image`, bilinearly resized to ``shape`` (``H, W``) when it differs."""
+    stylized = _as_image("stylized", stylized)
+    h, w = shape
+    if stylized.shape[:2] != (h, w):
+        stylized = np.ascontiguousarray(resize_float(stylized, (w, h)))
+    return stylized
+
+
 def check_inputs(content: np.ndarray, stylized: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``H x W x 3`` float images in [0, 1]; resize ``stylized`` to the content size.
 
     The resize (bilinear, Pillow) lets a stylized image computed at a capped resolution be
     smoothed at the content's full resolution. Returns float32 C-contiguous copies.
     """
-    for name, a in (("content", content), ("stylized", stylized)):
-        if not isinstance(a, np.ndarray) or a.ndim != 3 or a.shape[2] != 3:
-            shape = getattr(a, "shape", type(a).__name__)
-            raise ValueError(f"{name} must be an H x W x 3 array, got {shape}")
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-    h, w = content.shape[:2]
-    if min(h, w) < 3:
-        raise ValueError(f"content of {w}x{h} pixels is too small: both sides must be >= 3")
-    content = np.clip(content, 0.0, 1.0).astype(np.float32)
-    stylized = np.clip(stylized, 0.0, 1.0).astype(np.float32)
-    if stylized.shape[:2] != (h, w):
-        stylized = resize_float(stylized, (w, h))
-    return np.ascontiguousarray(content), np.ascontiguousarray(stylized)
+    content = _as_content(content)
+    return content, _fit_stylized(stylized, content.shape[:2])
 
 
 def check_lam(lam: float) -> float:
@@ -144,7 +160,7 @@ class ExactSmoother:
     ) -> None:
         from photostyle.device import resolve_device
 
-        self.content = check_inputs(content, content)[0]
+        self.content = _as_content(content)
         self.lam = check_lam(lam)
         h, w = self.content.shape[:2]
         self.device = resolve_device(device)
@@ -182,8 +198,9 @@ class ExactSmoother:
         """
         from photostyle.smoothing.guided import smooth_guided
 
-        content, stylized = check_inputs(self.content, stylized)
+        content = self.content  # validated once, in __init__
         h, w = content.shape[:2]
+        stylized = _fit_stylized(stylized, (h, w))
         if x0 is None:
             x0 = smooth_guided(content, stylized, device=self.device)
         t0 = time.perf_counter()
