@@ -2,11 +2,13 @@
 
 Methods (all on the full-size content, ~700x460):
 
-* ``ours_masks_exact``  : transfer with the published masks, exact smoothing, colour fix
-  (the defaults: smoothing, global colour map to the style, second smoothing pass)
-* ``ours_masks_exact_nofix``: same without the colour fix (the paper's plain F1 -> F2)
-* ``ours_masks_guided`` : masks, guided-filter smoothing (with the colour fix)
-* ``ours_masks_none``   : masks, no smoothing, no colour fix (stylization upsampled)
+* ``ours_masks_exact``  : transfer with the published masks and the defaults: exact smoothing,
+  colour fix and detail match (guided preview, global colour map and detail gains to the
+  style, then one exact smoothing)
+* ``ours_masks_exact_colour``: same with the colour fix only (no detail match)
+* ``ours_masks_exact_nofix``: neither fix (the paper's plain F1 -> F2)
+* ``ours_masks_guided`` : masks, guided-filter smoothing (with both fixes)
+* ``ours_masks_none``   : masks, no smoothing, no fixes (stylization upsampled)
 * ``ours_auto_exact``   : automatic labels instead of masks, exact smoothing
 * ``ours_nolabels_exact``: no labels at all, exact smoothing (shows what automatic labels add)
 * ``dpst``              : the published results of Luan et al. (read from disk, no timing)
@@ -58,11 +60,13 @@ def color_matcher_mkl(content: np.ndarray, style: np.ndarray) -> np.ndarray:
 def methods(masks: tuple[Path, Path]) -> dict:
     cm, sm = masks
     lab = {"content_labels": cm, "style_labels": sm}
+    nofix = {"colour_fix": False, "detail_match": False}
     return {
         "ours_masks_exact": lambda c, s: transfer(c, s, smoothing="exact", **lab),
-        "ours_masks_exact_nofix": lambda c, s: transfer(c, s, colour_fix=False, **lab),
+        "ours_masks_exact_colour": lambda c, s: transfer(c, s, detail_match=False, **lab),
+        "ours_masks_exact_nofix": lambda c, s: transfer(c, s, **nofix, **lab),
         "ours_masks_guided": lambda c, s: transfer(c, s, smoothing="guided", **lab),
-        "ours_masks_none": lambda c, s: transfer(c, s, smoothing=None, colour_fix=False, **lab),
+        "ours_masks_none": lambda c, s: transfer(c, s, smoothing=None, **nofix, **lab),
         "ours_auto_exact": lambda c, s: transfer(c, s, smoothing="exact", auto_labels=True),
         "ours_nolabels_exact": lambda c, s: transfer(c, s, smoothing="exact"),
         "color_matcher_mkl": color_matcher_mkl,

@@ -37,15 +37,33 @@ def test_colour_fix_moves_colours_towards_style(untrained, rng, smoothing):
     c = np.clip(c + 0.02 * rng.standard_normal(c.shape), 0, 1).astype(np.float32)
     s = np.clip(rng.normal([0.8, 0.4, 0.1], 0.05, (50, 30, 3)), 0, 1).astype(np.float32)
     kw = {"smoothing": smoothing, "max_side": 32}
-    plain = pipeline.transfer(c, s, colour_fix=False, **kw)
-    fixed = pipeline.transfer(c, s, colour_fix=True, **kw)
+    plain = pipeline.transfer(c, s, colour_fix=False, detail_match=False, **kw)
+    fixed = pipeline.transfer(c, s, colour_fix=True, detail_match=False, **kw)
     assert fixed.shape == c.shape and 0 <= fixed.min() and fixed.max() <= 1
     target = s.reshape(-1, 3).mean(0)
     err = lambda x: np.abs(x.reshape(-1, 3).mean(0) - target).sum()  # noqa: E731
     assert err(fixed) < err(plain)
-    if smoothing == "exact":  # the second smoothing pass keeps the result locally affine
+    if smoothing == "exact":  # the final smoothing keeps the result locally affine
         inner = (slice(3, -3), slice(3, -3))  # borders: see the border-frame test below
         assert affine_residual(c[inner], fixed[inner]) < 1.0
+
+
+@pytest.mark.parametrize("smoothing", ["exact", "guided", None])
+def test_detail_match_moves_local_contrast_towards_style(untrained, rng, smoothing):
+    from photostyle.colour import dog_bands
+
+    # content: soft stripes (low local contrast); style: the same stripes, strong
+    x = np.arange(64, dtype=np.float32)
+    stripes = np.sin(x / 1.5)[None, :, None] * np.ones((48, 1, 3), np.float32)
+    c = np.clip(0.5 + 0.08 * stripes, 0, 1).astype(np.float32)
+    s = np.clip(0.5 + 0.2 * stripes, 0, 1).astype(np.float32)
+    kw = {"smoothing": smoothing, "max_side": 32, "colour_fix": False}
+    plain = pipeline.transfer(c, s, detail_match=False, **kw)
+    matched = pipeline.transfer(c, s, detail_match=True, **kw)
+    assert matched.shape == c.shape and 0 <= matched.min() and matched.max() <= 1
+    energy = lambda a: float((dog_bands(a, (1.0, 2.0))[0][0] ** 2).mean())  # noqa: E731
+    off = lambda a: abs(np.log(energy(a) / energy(s)))  # noqa: E731
+    assert off(matched) < off(plain) - np.log(2)
 
 
 def test_transfer_bad_arguments(untrained, rng):
@@ -130,7 +148,7 @@ def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
     from photostyle.smoothing import smooth_exact
 
     c = load_image(dpst / "content" / "15.png")[100:160, 200:280]
-    out = pipeline._smooth(c, c, c, "exact", 1e-4, "cpu", False, None)
+    out = pipeline._smooth(c, c, (c, c), "exact", 1e-4, "cpu", (False, False), None)
     raw = smooth_exact(c, c)  # the plain formula: fewer windows at the border
     border = lambda a: np.concatenate([a[[0, -1]].ravel(), a[:, [0, -1]].ravel()])  # noqa: E731
     err_pad, err_raw = np.abs(border(out - c)).max(), np.abs(border(raw - c)).max()

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_MAX_SIDE
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_MAX_SIDE
 from photostyle.io import ImageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -27,8 +27,14 @@ MaxSideOption = Annotated[int, typer.Option(help="long side (pixels) for styliza
 ColourFixOption = Annotated[
     bool,
     typer.Option(
-        help="match the style's colour statistics after smoothing, then smooth again "
-        "(--no-colour-fix: the paper's plain stylize + smooth)"
+        help="map the colours to the style's colour mean and covariance before the final "
+        "smoothing (with --no-detail-match: the paper's plain stylize + smooth)"
+    ),
+]
+DetailMatchOption = Annotated[
+    bool,
+    typer.Option(
+        help="match the style's detail energy per scale (local contrast) before the final smoothing"
     ),
 ]
 AutoLabelsOption = Annotated[
@@ -79,6 +85,7 @@ def transfer_options(
     auto_labels: str | None,
     colour_fix: bool,
     device: str,
+    detail_match: bool = True,
 ) -> dict:
     """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options."""
     if smoothing not in ("exact", "guided", "none"):
@@ -89,6 +96,7 @@ def transfer_options(
         "max_side": max_side,
         "auto_labels": parse_auto_labels(auto_labels),
         "colour_fix": colour_fix,
+        "detail_match": detail_match,
         "device": device,
     }
 
@@ -141,6 +149,7 @@ def transfer(
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
     auto_labels: AutoLabelsOption = None,
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
+    detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     device: DeviceOption = "auto",
 ) -> None:
@@ -154,7 +163,9 @@ def transfer(
         typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
 
     try:
-        options = transfer_options(smoothing, lam, max_side, auto_labels, colour_fix, device)
+        options = transfer_options(
+            smoothing, lam, max_side, auto_labels, colour_fix, device, detail_match
+        )
         report: dict = {}
         r = run_transfer(
             content,
@@ -189,6 +200,7 @@ def batch(
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     auto_labels: AutoLabelsOption = None,
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
+    detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ray: Annotated[
         str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")
@@ -206,7 +218,9 @@ def batch(
     try:
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
-        options = transfer_options(smoothing, lam, max_side, auto_labels, colour_fix, device)
+        options = transfer_options(
+            smoothing, lam, max_side, auto_labels, colour_fix, device, detail_match
+        )
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:
         fail(str(exc))

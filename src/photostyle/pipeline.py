@@ -15,26 +15,23 @@ import numpy as np
 import torch
 from PIL import Image
 
-from photostyle.colour import match_colour
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_MAX_SIDE
+from photostyle.colour import match_colour, match_detail
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_MAX_SIDE
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array, resize_float
 from photostyle.labels import auto_labels as make_auto_labels
 from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
-from photostyle.smoothing import smooth
+from photostyle.smoothing import smooth, smooth_guided
 from photostyle.smoothing.exact import ExactSmoother, check_inputs, check_lam
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
-#: CG stopping rules of the two smoothing passes with the colour fix: the first result is only
-#: the input of a global colour map and the second pass refines an image that is already
-#: smooth, so looser rules than ``DEFAULT_RTOL`` suffice. Measured for one plain solve on dpst
-#: pair 03, max change against the direct solve: rtol 1e-2 -> 0.96/255, 2e-2 -> 1.8/255; 3e-2
-#: was not measured alone; on the 10 dpst-dev pairs, (1e-2, 3e-2) vs (5e-3, 2e-2) gave Gram
-#: 0.4896 / 0.4898, colour 3.122 / 3.125, affine residual 0.4379 / 0.4371 (quality runs).
-COLOUR_FIX_RTOL = (1e-2, 3e-2)
+#: CG stopping rule of the exact smoothing after the colour/detail match. Measured on the 10
+#: dpst-dev pairs (guided preview, colour + detail match, one exact solve): rtol 1.5e-2 and
+#: 3e-2 gave the same scores (Gram 0.404, affine residual 0.651) and time (8.7 s per pair).
+MATCHED_RTOL = 1.5e-2
 #: Reflect padding (pixels) around the content for the exact smoothing (see ``_smooth``).
 EXACT_PAD = 2
 
@@ -119,6 +116,7 @@ def transfer(
     style_labels: str | os.PathLike | np.ndarray | None = None,
     auto_labels: bool | int = False,
     colour_fix: bool = DEFAULT_COLOUR_FIX,
+    detail_match: bool = DEFAULT_DETAIL_MATCH,
     device: str = "auto",
     progress: Callable[[str], None] | None = None,
     report: dict | None = None,
@@ -137,10 +135,13 @@ def transfer(
             ``H x W`` int arrays), both or neither; see :mod:`photostyle.labels`.
         auto_labels: ``True`` for automatic label maps (number of labels chosen
             automatically), an int ``K`` for ``K`` labels; not together with label maps.
-        colour_fix: after smoothing, map the result's colours to the style's colour mean and
-            covariance with one global affine map (:mod:`photostyle.colour`) and smooth again
-            with the same system (second pass reuses the solver set-up). ``False`` gives the
-            paper's plain F1 -> F2.
+        colour_fix: map the colours to the style's colour mean and covariance with one global
+            affine map (:func:`photostyle.colour.match_colour`) before the final smoothing.
+        detail_match: scale the detail (difference-of-Gaussians bands) so that its energy per
+            scale matches the style's (:func:`photostyle.colour.match_detail`) before the
+            final smoothing. With either fix, the stylized image is first smoothed with the
+            guided filter (a preview whose statistics are matched), then smoothed once with
+            the chosen method; with neither, the result is the paper's plain F1 -> F2.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         progress: optional callback receiving a short message per stage.
         report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}`` and,
@@ -206,51 +207,53 @@ def transfer(
     if report is not None:
         report["fallbacks"] = fallbacks
     y = y[0].permute(1, 2, 0).cpu().numpy()
-    if progress:
-        progress(f"smoothing ({smoothing})" if smoothing else "upsampling")
-    result = _smooth(c, y, s_small, smoothing, lam, dev, colour_fix, progress)
+    fixes = (colour_fix, detail_match)
+    result = _smooth(c, y, (s_small, s), smoothing, lam, dev, fixes, progress)
     return _like(result, content)
 
 
 def _smooth(
     c: np.ndarray,
     y: np.ndarray,
-    s: np.ndarray,
+    styles: tuple[np.ndarray, np.ndarray],
     smoothing: str | None,
     lam: float,
     dev: str,
-    colour_fix: bool,
+    fixes: tuple[bool, bool],
     progress: Callable[[str], None] | None,
 ) -> np.ndarray:
-    """F2 on the full-size content ``c`` with ``Y = y``; optionally the colour-fix pass.
+    """F2 on the full-size content ``c`` with ``Y = y``, after the optional statistics match.
 
-    Colour fix: ``R1 = smooth(Y)``, then ``R = smooth(match_colour(R1, style))`` with the same
-    system (one affine colour map to the style's colour mean and covariance, then smoothing
-    again so that the result stays locally affine in the content colours).
+    ``styles``: the style at stylization size (for the colour statistics) and at full size (for
+    the detail energies); ``fixes``: ``(colour_fix, detail_match)``. With a fix, ``Y`` is
+    replaced by ``match(guided(Y))`` (colour map, then detail gains, measured on a guided-filter
+    preview of the result) and then smoothed once.
     """
+    y = check_inputs(c, y)[1]
+    colour_fix, detail = fixes
+    if colour_fix or detail:
+        if progress:
+            progress("matching colour and detail statistics")
+        if smoothing is not None:
+            y = smooth_guided(c, y, device=dev)
+        if colour_fix:
+            y = match_colour(y, styles[0])
+        if detail:
+            y = match_detail(y, styles[1])
     if smoothing is None:
-        result = check_inputs(c, y)[1]
-        return match_colour(result, s) if colour_fix else result
-    if smoothing == "exact":
-        # The normalised affinity gives border pixels fewer windows (degree 4 or 6, not 9),
-        # which tints a 2-pixel frame (affine residual 1.95 -> 0.33 on dpst pair 15 without
-        # it): smooth a reflect-padded image and crop.
-        p = EXACT_PAD
-        pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
-        crop = lambda a: np.ascontiguousarray(a[p : a.shape[0] - p, p : a.shape[1] - p])  # noqa: E731
-        y = check_inputs(c, y)[1]
-        smoother = ExactSmoother(pad(c), lam, device=dev)
-        if not colour_fix:
-            return crop(smoother.solve(pad(y)))
-        result = smoother.solve(pad(y), rtol=COLOUR_FIX_RTOL[0])
-        if progress:
-            progress("colour fix (smoothing pass 2)")
-        fixed = match_colour(result, s)
-        result = smoother.solve(fixed, x0=fixed, rtol=COLOUR_FIX_RTOL[1])
-        return crop(result)
-    result = smooth(c, y, method=smoothing, lam=lam, device=dev)
-    if colour_fix:
-        if progress:
-            progress("colour fix (smoothing pass 2)")
-        result = smooth(c, match_colour(result, s), method=smoothing, device=dev)
-    return result
+        return y
+    if progress:
+        progress(f"smoothing ({smoothing})")
+    if smoothing == "guided":
+        return smooth(c, y, method="guided", device=dev)
+    # The normalised affinity gives border pixels fewer windows (degree 4 or 6, not 9), which
+    # tints a 2-pixel frame (affine residual 1.95 -> 0.33 on dpst pair 15 without it): smooth
+    # a reflect-padded image and crop.
+    p = EXACT_PAD
+    pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
+    smoother = ExactSmoother(pad(c), lam, device=dev)
+    if colour_fix or detail:  # start from the matched image, which is nearly smooth already
+        result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL)
+    else:
+        result = smoother.solve(pad(y))
+    return np.ascontiguousarray(result[p:-p, p:-p])

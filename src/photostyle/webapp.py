@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photostyle.defaults import DEFAULT_COLOUR_FIX
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH
 from photostyle.io import ImageError, load_image, save_image
 
 DEFAULT_MAX_PIXELS = 25_000_000
@@ -55,6 +55,7 @@ def run_transfer(
     log10_lam: float,
     max_side: float,
     colour_fix: bool = DEFAULT_COLOUR_FIX,
+    detail_match: bool = DEFAULT_DETAIL_MATCH,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
     """The app's handler. Returns (before/after pair, side-by-side, download path, info line).
@@ -81,6 +82,7 @@ def run_transfer(
         style_labels=sm,
         auto_labels=bool(auto_labels) and cm is None,
         colour_fix=bool(colour_fix),
+        detail_match=bool(detail_match),
     )
     dt = time.perf_counter() - t0
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / "photostyle_result.png"
@@ -117,7 +119,10 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             lam = gr.Slider(-6, -1, value=-4, step=0.25, label="log10 lambda (smoothing)")
             max_side = gr.Slider(64, 1024, value=512, step=32, label="Max side for stylization")
             colour_fix = gr.Checkbox(
-                label="Colour fix (match style colours, smooth again)", value=DEFAULT_COLOUR_FIX
+                label="Colour fix (match the style's colours)", value=DEFAULT_COLOUR_FIX
+            )
+            detail_match = gr.Checkbox(
+                label="Detail match (match the style's local contrast)", value=DEFAULT_DETAIL_MATCH
             )
         go = gr.Button("Transfer", variant="primary", elem_id="run")
         info = gr.Textbox(label="Status", interactive=False, elem_id="info")
@@ -126,7 +131,18 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         download = gr.DownloadButton("Download result (PNG)", elem_id="download")
         go.click(
             handler,
-            [content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix],
+            [
+                content,
+                style,
+                cmask,
+                smask,
+                auto,
+                smoothing,
+                lam,
+                max_side,
+                colour_fix,
+                detail_match,
+            ],
             [slider, strip, download, info],
             concurrency_limit=1,
         )
