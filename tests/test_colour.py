@@ -59,6 +59,24 @@ def test_detail_gains_are_bounded_and_scale_free(rng):
     np.testing.assert_allclose(detail_gains(scene(160), scene(80)), 1.0, atol=0.15)
 
 
+def test_match_detail_pyramid_path_agrees_with_full_size_bands(rng, monkeypatch):
+    import photostyle.colour as colour
+
+    # a large image (3x the working side) with texture at several scales
+    h, w = 768, 1536
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    scene = 0.5 + 0.15 * np.sin(xx / 9.0) * np.cos(yy / 23.0) + 0.1 * np.sin(xx / 41.0)
+    img = np.clip(scene[..., None] + 0.02 * rng.standard_normal((h, w, 3)), 0, 1)
+    img = img.astype(np.float32)
+    ref = _textured(rng, (256, 512, 3), 0.05)
+    fast = match_detail(img, ref)
+    monkeypatch.setattr(colour, "DETAIL_PYRAMID_RATIO", float("inf"))
+    full = match_detail(img, ref)
+    change = np.linalg.norm(full - img)
+    assert change > 0.01 * np.linalg.norm(img)  # the match does something here
+    assert np.linalg.norm(fast - full) < 0.2 * change
+
+
 def test_match_functions_reject_bad_shapes(rng):
     img = rng.random((10, 10, 3)).astype(np.float32)
     for fn in (match_colour, match_detail):

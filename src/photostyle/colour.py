@@ -68,6 +68,10 @@ DETAIL_SIGMAS = (1.0, 2.0, 4.0, 8.0)
 DETAIL_GAIN_RANGE = (0.5, 3.0)
 #: Long side (pixels) at which the band energies of image and reference are compared.
 DETAIL_WORK_SIDE = 512
+#: From this ratio of the image's long side to the working side on, :func:`match_detail`
+#: computes the Gaussian low-passes on the image downsized by ``int(ratio)``: O(N) instead of
+#: O(N sigma) (measured on a 4237 x 2832 image: 28.8 s with full-size Gaussians).
+DETAIL_PYRAMID_RATIO = 2.0
 
 
 def dog_bands(image: np.ndarray, sigmas: tuple[float, ...]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -133,6 +137,31 @@ def match_detail(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     _check_pair(image, reference)
     gains = detail_gains(image, reference).astype(np.float32)
     scale = max(image.shape[:2]) / _work_side(image, reference)
-    bands, base = dog_bands(image.astype(np.float32), tuple(s * scale for s in DETAIL_SIGMAS))
-    out = base + sum(b * g for b, g in zip(bands, gains, strict=True))
+    img = image.astype(np.float32)
+    if scale < DETAIL_PYRAMID_RATIO:
+        bands, base = dog_bands(img, tuple(s * scale for s in DETAIL_SIGMAS))
+        out = base + sum(b * g for b, g in zip(bands, gains, strict=True))
+    else:
+        out = _match_detail_pyramid(img, gains, scale)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def _match_detail_pyramid(img: np.ndarray, gains: np.ndarray, scale: float) -> np.ndarray:
+    """:func:`match_detail` for large images: low-passes at ``1/f`` size, ``f = int(scale)``.
+
+    ``out = x + sum_k (gain_k - 1) b_k = gain_1 x + up(sum_{k>=2} (gain_k - 1) b_k
+    - (gain_1 - 1) g_1)``: only ``x`` itself is touched at full size, the bands and ``g_1``
+    come from the downsized image (bilinear, antialiased) and are upsampled once. Measured on
+    dpst pair 03 upscaled to 2100 x 1404 / 4237 x 2832: 0.7 / 1.7 s instead of 3.5 / 28 s;
+    the change it makes differs from the full-size one by 12 % (RMS), at most 4.9/255.
+    """
+    from photostyle.io import resize_float
+
+    h, w = img.shape[:2]
+    f = int(scale)
+    small = resize_float(img, (max(1, round(w / f)), max(1, round(h / f))))
+    bands, _ = dog_bands(small, tuple(s * scale / f for s in DETAIL_SIGMAS))
+    low1 = small - bands[0]
+    delta = sum(b * (g - 1) for b, g in zip(bands[1:], gains[1:], strict=True))
+    delta = delta - low1 * (gains[0] - 1)
+    return img * gains[0] + resize_float(delta, (w, h))
