@@ -127,12 +127,8 @@ def match_detail(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     ``long side / working side`` at the image's own size. Scaling existing detail adds no new
     edges; the exact smoothing run afterwards keeps the result locally affine in the content.
 
-    Args:
-        image: ``H x W x 3`` float in [0, 1].
-        reference: ``h x w x 3`` float in [0, 1] (any size).
-
-    Returns:
-        ``H x W x 3`` float32 in [0, 1] (clipped).
+    ``image``: ``H x W x 3`` float in [0, 1]; ``reference``: any size, ``h x w x 3`` float in
+    [0, 1]. Returns the ``H x W x 3`` float32 result, clipped to [0, 1].
     """
     _check_pair(image, reference)
     gains = detail_gains(image, reference).astype(np.float32)
