@@ -197,3 +197,40 @@ def test_matrix_free_operators_match_sparse_matrix(dpst):
     z, _ = pcg_jacobi(op, lam * sdt * to_chw(s, "cpu"), to_chw(s, "cpu") / sdt, rtol=1e-4)
     out = np.clip((sdt * z).permute(1, 2, 0).numpy(), 0, 1)
     assert np.abs(out - smooth_direct(c, s)).max() <= 1 / 255
+
+
+@pytest.mark.parametrize("backend", ["ichol", "matfree"])
+def test_exact_reports_progress_of_long_solves(dpst, monkeypatch, backend):
+    import photostyle.smoothing.exact as exact
+
+    c, s = crop_pair(dpst, "03", 120, 300)
+    monkeypatch.setattr(exact, "PROGRESS_EVERY_S", 0.0)  # report every iteration
+    info, lines = {}, []
+    out = smooth_exact(c, s, backend=backend, info=info, progress=lines.append)
+    assert info["iterations"] >= 2 and len(lines) == info["iterations"] - 1
+    assert lines[0].startswith("smoothing: CG iteration 1, residual")
+    residuals = [float(m.split("residual ")[1].split(" ")[0]) for m in lines]
+    assert residuals[-1] < residuals[0]  # CG converges
+    # the default interval (5 s) keeps a short solve silent, with the same result
+    monkeypatch.setattr(exact, "PROGRESS_EVERY_S", 5.0)
+    quiet: list[str] = []
+    again = smooth_exact(c, s, backend=backend, progress=quiet.append)
+    assert quiet == [] and np.array_equal(out, again)
+
+
+def test_pcg_jacobi_reports_progress(dpst):
+    from photostyle.smoothing.matfree import MattingOperator, pcg_jacobi, to_chw
+
+    c, s = crop_pair(dpst, "27", 200, 100)
+    op = MattingOperator(to_chw(c, "cpu"), 1e-4)
+    sdt = op.d.sqrt()[None]
+    seen: list[tuple[int, float]] = []
+    _, iters = pcg_jacobi(
+        op,
+        1e-4 * sdt * to_chw(s, "cpu"),
+        to_chw(s, "cpu") / sdt,
+        1e-3,
+        callback=lambda *a: seen.append(a),
+    )
+    assert [it for it, _ in seen] == list(range(1, iters))
+    assert all(r > 1e-3 for _, r in seen)

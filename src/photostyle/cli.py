@@ -51,6 +51,8 @@ def smooth(
         s = load_image(stylized)
         t0 = time.perf_counter()
         kwargs = {k: v for k, v in {"radius": radius, "eps": eps}.items() if v is not None}
+        if method == "exact":
+            kwargs["progress"] = lambda msg: typer.echo(msg, err=True)
         r = run_smooth(c, s, method=method, lam=lam, device=device, **kwargs)
         dt = time.perf_counter() - t0
         save_image(out, r)

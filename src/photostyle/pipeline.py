@@ -253,7 +253,7 @@ def _smooth(
     pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
     smoother = ExactSmoother(pad(c), lam, device=dev)
     if colour_fix or detail:  # start from the matched image, which is nearly smooth already
-        result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL)
+        result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL, progress=progress)
     else:
-        result = smoother.solve(pad(y))
+        result = smoother.solve(pad(y), progress=progress)
     return np.ascontiguousarray(result[p:-p, p:-p])

@@ -50,6 +50,8 @@ DEFAULT_RTOL = 5e-3
 #: Largest image (pixels) for the assembled-matrix + incomplete-Cholesky back end on CPU
 #: (measured: 4 MP takes 40 s and 5.8 GB peak RSS; the matrix-free back end stays O(N)).
 ICHOL_MAX_PIXELS = 4_500_000
+#: Seconds between two progress messages of a running solve (see ``progress`` arguments).
+PROGRESS_EVERY_S = 5.0
 
 
 def _as_image(name: str, a: np.ndarray) -> np.ndarray:
@@ -105,11 +107,13 @@ def pcg(
     M: Callable[[np.ndarray], np.ndarray],
     rtol: float = DEFAULT_RTOL,
     maxiter: int = 500,
+    callback: Callable[[int, float], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Preconditioned CG on several right-hand sides at once (``b``, ``x``: ``N x C``).
 
     Each column is an independent CG run (scalars are per column), stopped together when every
     column has ``||r|| <= rtol ||b||``. Returns the solution and the number of iterations.
+    ``callback(iteration, largest relative residual)`` is called after every iteration.
     """
     r = b - A @ x
     bnorm = np.maximum(np.linalg.norm(b, axis=0), 1e-300)
@@ -117,8 +121,11 @@ def pcg(
     p = z.copy()
     rz = np.einsum("ij,ij->j", r, z)
     for it in range(1, maxiter + 1):
-        if (np.linalg.norm(r, axis=0) <= rtol * bnorm).all():
+        rel = np.linalg.norm(r, axis=0) / bnorm
+        if (rel <= rtol).all():
             return x, it - 1
+        if callback is not None and it > 1:
+            callback(it - 1, float(rel.max()))
         Ap = A @ p
         alpha = rz / np.maximum(np.einsum("ij,ij->j", p, Ap), 1e-300)
         x += alpha * p
@@ -128,6 +135,23 @@ def pcg(
         p = z + (rz_new / np.maximum(rz, 1e-300)) * p
         rz = rz_new
     return x, maxiter
+
+
+def progress_callback(
+    progress: Callable[[str], None] | None, rtol: float
+) -> Callable[[int, float], None] | None:
+    """CG callback that sends ``progress`` a line at most every ``PROGRESS_EVERY_S`` seconds."""
+    if progress is None:
+        return None
+    last = [time.perf_counter()]
+
+    def callback(it: int, rel: float) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            progress(f"smoothing: CG iteration {it}, residual {rel:.1e} (stops at {rtol:.1e})")
+
+    return callback
 
 
 def smoothing_system(content: np.ndarray, lam: float, eps: float = DEFAULT_EPS) -> tuple:
@@ -190,11 +214,17 @@ class ExactSmoother:
         self.info = {"backend": backend, "system_s": t1 - t0, "precond_s": t2 - t1}
 
     def solve(
-        self, stylized: np.ndarray, rtol: float = DEFAULT_RTOL, x0: np.ndarray | None = None
+        self,
+        stylized: np.ndarray,
+        rtol: float = DEFAULT_RTOL,
+        x0: np.ndarray | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> np.ndarray:
         """``R`` for ``Y = stylized`` (``h x w x 3`` in [0, 1], resized to the content size).
 
-        ``x0``: first guess of ``R`` (default: the guided-filter result). Returns ``H x W x 3``
+        ``x0``: first guess of ``R`` (default: the guided-filter result); ``progress``: optional
+        callback receiving a line on the running solve every ``PROGRESS_EVERY_S`` seconds.
+        Returns ``H x W x 3``
         float32 clipped to [0, 1]; ``self.info`` receives ``solve_s`` and ``iterations``.
         """
         from photostyle.smoothing.guided import smooth_guided
@@ -209,11 +239,13 @@ class ExactSmoother:
             Y = stylized.reshape(-1, 3).astype(np.float64)
             Z0 = np.asarray(x0, np.float64).reshape(-1, 3) / self.sd[:, None]
             b = self.lam * self.sd[:, None] * Y
-            Z, iters = pcg(self.A, b, Z0, self.M, rtol=rtol, maxiter=self.maxiter)
+            cb = progress_callback(progress, rtol)
+            Z, iters = pcg(self.A, b, Z0, self.M, rtol=rtol, maxiter=self.maxiter, callback=cb)
             R = (self.sd[:, None] * Z).reshape(h, w, 3)
         else:
             b = self.lam * self.sd_t * to_chw(stylized, self.device)
-            Z, iters = pcg_jacobi(self.op, b, to_chw(x0, self.device) / self.sd_t, rtol=rtol)
+            z0, cb = to_chw(x0, self.device) / self.sd_t, progress_callback(progress, rtol)
+            Z, iters = pcg_jacobi(self.op, b, z0, rtol=rtol, callback=cb)
             R = (self.sd_t * Z).permute(1, 2, 0).cpu().numpy()
         self.info.update(solve_s=time.perf_counter() - t0, iterations=iters)
         return np.clip(R, 0.0, 1.0).astype(np.float32)
@@ -229,6 +261,7 @@ def smooth_exact(
     backend: str = "auto",
     device: str = "auto",
     info: dict | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> np.ndarray:
     """Exact photorealistic smoothing ``R = (1-a)(I - aS)^-1 Y``, ``a = 1/(1+lam)``.
 
@@ -242,13 +275,15 @@ def smooth_exact(
         backend: ``"auto"``, ``"ichol"`` or ``"matfree"`` (see the module docstring).
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         info: optional dict that receives timings and the iteration count.
+        progress: optional callback receiving a line on the running solve every
+            ``PROGRESS_EVERY_S`` seconds (iteration and relative residual).
 
     Returns:
         ``R``: ``H x W x 3`` float32 clipped to [0, 1].
     """
     content, stylized = check_inputs(content, stylized)
     smoother = ExactSmoother(content, lam, eps, backend=backend, device=device)
-    out = smoother.solve(stylized, rtol=rtol, x0=x0)
+    out = smoother.solve(stylized, rtol=rtol, x0=x0, progress=progress)
     if info is not None:
         info.update(smoother.info)
     return out

@@ -15,6 +15,8 @@ Runs on CPU or CUDA.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -91,9 +93,17 @@ class MattingOperator:
 
 
 def pcg_jacobi(
-    op: MattingOperator, b: torch.Tensor, x: torch.Tensor, rtol: float, maxiter: int = 5000
+    op: MattingOperator,
+    b: torch.Tensor,
+    x: torch.Tensor,
+    rtol: float,
+    maxiter: int = 5000,
+    callback: Callable[[int, float], None] | None = None,
 ) -> tuple[torch.Tensor, int]:
-    """Jacobi-preconditioned CG on ``C x H x W`` right-hand sides (independent per channel)."""
+    """Jacobi-preconditioned CG on ``C x H x W`` right-hand sides (independent per channel).
+
+    ``callback(iteration, largest relative residual)`` is called after every iteration.
+    """
     dims = (1, 2)
     inv_diag = 1.0 / op.diag[None]
     r = b - op.matvec(x)
@@ -102,8 +112,11 @@ def pcg_jacobi(
     p = z.clone()
     rz = (r * z).sum(dims)
     for it in range(1, maxiter + 1):
-        if bool((r.norm(dim=dims) <= rtol * bnorm).all()):
+        rel = r.norm(dim=dims) / bnorm
+        if bool((rel <= rtol).all()):
             return x, it - 1
+        if callback is not None and it > 1:
+            callback(it - 1, float(rel.max()))
         ap = op.matvec(p)
         alpha = rz / (p * ap).sum(dims).clamp_min(1e-300)
         x += alpha[:, None, None] * p
