@@ -90,7 +90,7 @@ def transfer(
 
     try:
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, device, detail_match
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device
         )
         report: dict = {}
         r = run_transfer(
@@ -145,7 +145,7 @@ def batch(
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, device, detail_match
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device
         )
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:

@@ -73,8 +73,8 @@ def transfer_options(
     max_side: int,
     auto_labels: str | None,
     colour_fix: bool,
+    detail_match: bool,
     device: str,
-    detail_match: bool = True,
 ) -> dict:
     """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options."""
     if smoothing not in ("exact", "guided", "none"):

@@ -95,6 +95,14 @@ def _work_side(image: np.ndarray, reference: np.ndarray) -> int:
     return min(DETAIL_WORK_SIDE, max(image.shape[:2]), max(reference.shape[:2]))
 
 
+def _resize_by(a: np.ndarray, f: float) -> np.ndarray:
+    """``a`` resized (bilinear, float32) by the factor ``f`` (at least 1 x 1 pixel)."""
+    from photostyle.io import resize_float
+
+    h, w = a.shape[:2]
+    return resize_float(a, (max(1, round(w * f)), max(1, round(h * f))))
+
+
 def detail_gains(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Per-band, per-channel gains ``g_k = sqrt(E[b_k(ref)^2] / E[b_k(image)^2])``.
 
@@ -102,15 +110,12 @@ def detail_gains(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     both long sides)``, so that a band is the same relative scale in both. Returns
     ``len(DETAIL_SIGMAS) x 3`` float64, clipped to ``DETAIL_GAIN_RANGE``.
     """
-    from photostyle.io import resize_float
-
     side = _work_side(image, reference)
 
     def energies(a: np.ndarray) -> np.ndarray:
-        h, w = a.shape[:2]
-        f = side / max(h, w)
+        f = side / max(a.shape[:2])
         if f < 1:
-            a = resize_float(a, (max(1, round(w * f)), max(1, round(h * f))))
+            a = _resize_by(a, f)
         bands = dog_bands(np.asarray(a, np.float32), DETAIL_SIGMAS)[0]
         return np.array([(b.astype(np.float64) ** 2).mean((0, 1)) for b in bands])
 
@@ -155,7 +160,7 @@ def _match_detail_pyramid(img: np.ndarray, gains: np.ndarray, scale: float) -> n
 
     h, w = img.shape[:2]
     f = int(scale)
-    small = resize_float(img, (max(1, round(w / f)), max(1, round(h / f))))
+    small = _resize_by(img, 1 / f)
     bands, _ = dog_bands(small, tuple(s * scale / f for s in DETAIL_SIGMAS))
     low1 = small - bands[0]
     delta = sum(b * (g - 1) for b, g in zip(bands[1:], gains[1:], strict=True))

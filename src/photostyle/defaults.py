@@ -4,7 +4,7 @@
 #: ``benchmarks/quality.py --max-sides 256,384,700`` on dpst-dev (2-core CPU): the Gram
 #: distance to the style falls with the size (0.649 / 0.620 / 0.601 / 0.559 at 256 / 384 /
 #: 512 / 700) while the time grows; 512 is the largest size that keeps a 700 x 460 pair
-#: near 10 s end to end (8.5 s mean with exact smoothing, 9.7 s with the colour fix).
+#: under 10 s end to end (8.4 s mean with the defaults, ``benchmarks/results/quality.json``).
 DEFAULT_MAX_SIDE = 512
 
 #: Colour fix on by default: one global affine colour map to the style's colour mean and
@@ -15,6 +15,7 @@ DEFAULT_COLOUR_FIX = True
 
 #: Detail match on by default: the energy of the result's detail bands (difference of
 #: Gaussians, 4 scales) is scaled to the style's before the final smoothing. On dpst-dev it
-#: lowered the Gram distance to the style from 0.490 to 0.404 with structure, colour distance
-#: and affine residual still better than DPST's (``benchmarks/results/quality.json``).
+#: lowered the Gram distance to the style from 0.483 (colour fix only) to 0.409 with
+#: structure, colour distance and affine residual still better than DPST's
+#: (``benchmarks/results/quality.json``).
 DEFAULT_DETAIL_MATCH = True

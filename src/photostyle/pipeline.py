@@ -24,7 +24,7 @@ from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_la
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
 from photostyle.smoothing import smooth, smooth_guided
-from photostyle.smoothing.exact import ExactSmoother, check_inputs, check_lam
+from photostyle.smoothing.exact import ExactSmoother, check_lam
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
@@ -229,9 +229,13 @@ def _smooth(
     replaced by ``match(guided(Y))`` (colour map, then detail gains, measured on a guided-filter
     preview of the result) and then smoothed once.
     """
-    y = check_inputs(c, y)[1]
+    h, w = c.shape[:2]
+    if y.shape[:2] != (h, w):
+        y = resize_float(y, (w, h))
+    y = np.ascontiguousarray(y, np.float32)
     colour_fix, detail = fixes
-    if colour_fix or detail:
+    matched = colour_fix or detail
+    if matched:
         if progress:
             progress("matching colour and detail statistics")
         if smoothing is not None:
@@ -252,7 +256,7 @@ def _smooth(
     p = EXACT_PAD
     pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
     smoother = ExactSmoother(pad(c), lam, device=dev)
-    if colour_fix or detail:  # start from the matched image, which is nearly smooth already
+    if matched:  # start from the matched image, which is nearly smooth already
         result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL, progress=progress)
     else:
         result = smoother.solve(pad(y), progress=progress)
