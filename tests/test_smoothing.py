@@ -201,10 +201,10 @@ def test_matrix_free_operators_match_sparse_matrix(dpst):
 
 @pytest.mark.parametrize("backend", ["ichol", "matfree"])
 def test_exact_reports_progress_of_long_solves(dpst, monkeypatch, backend):
-    import photostyle.smoothing.exact as exact
+    import photostyle.smoothing.cg as cg
 
     c, s = crop_pair(dpst, "03", 120, 300)
-    monkeypatch.setattr(exact, "PROGRESS_EVERY_S", 0.0)  # report every iteration
+    monkeypatch.setattr(cg, "PROGRESS_EVERY_S", 0.0)  # report every iteration
     info, lines = {}, []
     out = smooth_exact(c, s, backend=backend, info=info, progress=lines.append)
     assert info["iterations"] >= 2 and len(lines) == info["iterations"] - 1
@@ -212,7 +212,7 @@ def test_exact_reports_progress_of_long_solves(dpst, monkeypatch, backend):
     residuals = [float(m.split("residual ")[1].split(" ")[0]) for m in lines]
     assert residuals[-1] < residuals[0]  # CG converges
     # the default interval (5 s) keeps a short solve silent, with the same result
-    monkeypatch.setattr(exact, "PROGRESS_EVERY_S", 5.0)
+    monkeypatch.setattr(cg, "PROGRESS_EVERY_S", 5.0)
     quiet: list[str] = []
     again = smooth_exact(c, s, backend=backend, progress=quiet.append)
     assert quiet == [] and np.array_equal(out, again)

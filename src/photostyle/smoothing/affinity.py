@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 from pymatting import cf_laplacian
 
 #: Regularisation of the window covariance, as in the paper's reference code.
@@ -58,3 +59,104 @@ def matting_affinity(image: np.ndarray, eps: float = DEFAULT_EPS, radius: int = 
     L = matting_laplacian(image, eps, radius)
     d = window_counts(*image.shape[:2], radius)
     return (sp.diags(d) - L).tocsr()
+
+
+@njit(cache=True, nogil=True)
+def _add_window(img, eps, y, x, st):  # noqa: ANN001, ANN202
+    """Add the 3x3 window centred at ``(y, x)`` to the 5x5 stencils ``st`` of its pixels."""
+    c = np.empty((9, 3))
+    for ch in range(3):
+        m = 0.0
+        for q in range(9):
+            m += img[y + q // 3 - 1, x + q % 3 - 1, ch]
+        for q in range(9):
+            c[q, ch] = img[y + q // 3 - 1, x + q % 3 - 1, ch] - m / 9
+    a00, a01, a02, a11, a12, a22 = eps, 0.0, 0.0, eps, 0.0, eps
+    for q in range(9):
+        a00 += c[q, 0] * c[q, 0]
+        a01 += c[q, 0] * c[q, 1]
+        a02 += c[q, 0] * c[q, 2]
+        a11 += c[q, 1] * c[q, 1]
+        a12 += c[q, 1] * c[q, 2]
+        a22 += c[q, 2] * c[q, 2]
+    a00, a01, a02, a11, a12, a22 = a00 / 9, a01 / 9, a02 / 9, a11 / 9, a12 / 9, a22 / 9
+    # the same arithmetic as pymatting's cf_laplacian, so that both matrices agree to rounding
+    det = a00 * a12 * a12 + a01 * a01 * a22 + a02 * a02 * a11 - a00 * a11 * a22
+    inv_det = 1.0 / (det - 2 * a01 * a02 * a12)
+    m00, m01 = (a12 * a12 - a11 * a22) * inv_det, (a01 * a22 - a02 * a12) * inv_det
+    m02, m11 = (a02 * a11 - a01 * a12) * inv_det, (a02 * a02 - a00 * a22) * inv_det
+    m12, m22 = (a00 * a12 - a01 * a02) * inv_det, (a01 * a01 - a00 * a11) * inv_det
+    for qi in range(9):
+        s, t, u = c[qi, 0], c[qi, 1], c[qi, 2]
+        c0 = m00 * s + m01 * t + m02 * u
+        c1 = m01 * s + m11 * t + m12 * u
+        c2 = m02 * s + m12 * t + m22 * u
+        yi, xi = y + qi // 3 - 1, x + qi % 3 - 1
+        for qj in range(9):
+            v = (1 + (c0 * c[qj, 0] + c1 * c[qj, 1] + c2 * c[qj, 2])) / 9.0
+            dy, dx = qj // 3 - qi // 3 + 2, qj % 3 - qi % 3 + 2
+            st[yi, xi, dy, dx] += (1.0 if qi == qj else 0.0) - v
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _laplacian_stencil(img, eps, st):  # noqa: ANN001, ANN202
+    h, w = img.shape[:2]
+    for phase in range(3):  # windows 3 rows apart touch disjoint pixel rows: no write races
+        for y in prange((h - 2 - phase + 2) // 3):
+            yc = 1 + phase + 3 * y
+            if yc <= h - 2:
+                for x in range(1, w - 1):
+                    _add_window(img, eps, yc, x, st)
+
+
+def laplacian_stencil(image: np.ndarray, eps: float = DEFAULT_EPS) -> np.ndarray:
+    """Matting Laplacian as a stencil: ``st[y, x, dy, dx] = L[(y, x), (y+dy-2, x+dx-2)]``.
+
+    ``image``: ``H x W x 3`` float in [0, 1] (``H, W >= 3``). Returns ``H x W x 5 x 5``
+    float64 (zero where the neighbour is outside the image); computed on all cores.
+    """
+    img = np.ascontiguousarray(image, dtype=np.float64)
+    st = np.zeros(img.shape[:2] + (5, 5))
+    _laplacian_stencil(img, eps, st)
+    return st
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _stencil_csr(st, diag, perm, inv, indptr, indices, data):  # noqa: ANN001, ANN202
+    h, w = st.shape[:2]
+    for r in prange(h * w):
+        y, x = perm[r] // w, perm[r] % w
+        k = indptr[r]
+        for dy in range(5):
+            for dx in range(5):
+                yy, xx = y + dy - 2, x + dx - 2
+                if 0 <= yy < h and 0 <= xx < w:
+                    col = inv[yy * w + xx]
+                    v = st[y, x, dy, dx] + (diag[r] if dy == 2 and dx == 2 else 0.0)
+                    q = k  # insertion sort by column: rows come out sorted
+                    while q > indptr[r] and indices[q - 1] > col:
+                        indices[q], data[q] = indices[q - 1], data[q - 1]
+                        q -= 1
+                    indices[q], data[q] = col, v
+                    k += 1
+
+
+def stencil_matrix(st: np.ndarray, diag: np.ndarray, perm: np.ndarray) -> sp.csr_matrix:
+    """CSR matrix of a 5x5 stencil ``st`` (``H x W x 5 x 5``) plus ``diag``, rows renumbered.
+
+    ``perm`` (int64, length ``H*W``) maps new index -> row-major pixel index; ``diag``
+    (float64, new order) is added to the diagonal. Sorted column indices, every in-image
+    neighbour stored.
+    """
+    h, w = st.shape[:2]
+    n = h * w
+    inv = np.empty(n, np.int64)
+    inv[perm] = np.arange(n)
+    ny = np.minimum(np.arange(h) + 2, h - 1) - np.maximum(np.arange(h) - 2, 0) + 1
+    nx = np.minimum(np.arange(w) + 2, w - 1) - np.maximum(np.arange(w) - 2, 0) + 1
+    counts = np.outer(ny, nx).ravel()[perm]
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indices = np.empty(indptr[-1], np.int32)
+    data = np.empty(indptr[-1])
+    _stencil_csr(st, np.ascontiguousarray(diag, np.float64), perm, inv, indptr, indices, data)
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))

@@ -11,18 +11,21 @@ solved by preconditioned conjugate gradients (all channels at once), warm-starte
 guided-filter approximation, stopped at relative residual ``rtol``. Two back ends, chosen by
 measurement (see ``benchmarks/results/smoothing.json``):
 
-* ``"ichol"`` (CPU, up to ``ICHOL_MAX_PIXELS``): assembled matrix (pymatting's
-  ``cf_laplacian``) and pymatting's thresholded incomplete-Cholesky factor as preconditioner,
-  applied to the three channels in one pass (:mod:`photostyle.smoothing.precond`); matrix
-  products on all cores. About 15-40
-  iterations.
+* ``"ichol"`` (CPU, up to ``ICHOL_MAX_PIXELS``): the assembled matrix (built on all cores,
+  :func:`~photostyle.smoothing.affinity.laplacian_stencil`) and a thresholded
+  incomplete-Cholesky factor as preconditioner, with the pixels numbered as one strip per
+  thread plus separators so that factor and triangular solves run in parallel
+  (:mod:`photostyle.smoothing.ichol`); the three channels go through in one pass (four SIMD
+  lanes). About 15-30 iterations at 0.3 MP.
 * ``"matfree"`` (CUDA, or CPU images above ``ICHOL_MAX_PIXELS``): matrix-free products with
   ``L`` from window sums (:mod:`photostyle.smoothing.matfree`: torch on CUDA, fused numba
   kernels on CPU) and a Jacobi preconditioner: O(N) memory (about 30 floats per pixel),
   several hundred cheap iterations.
 
 Measured and rejected: pyamg smoothed aggregation (also with the colour channels as
-near-null-space candidates): 15-40 iterations but set-up and per-cycle cost made it slower.
+near-null-space candidates): 15-40 iterations but set-up and per-cycle cost made it slower;
+pymatting's own ``ichol`` (the same factor, sequential: 1.1-1.4 s against 0.6 s at 0.3 MP on
+two cores) with its one-channel triangular solves.
 """
 
 from __future__ import annotations
@@ -30,18 +33,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
 from photostyle.io import resize_float
-from photostyle.smoothing.affinity import DEFAULT_EPS, matting_laplacian, window_counts
+from photostyle.smoothing.affinity import (
+    DEFAULT_EPS,
+    laplacian_stencil,
+    stencil_matrix,
+    window_counts,
+)
+from photostyle.smoothing.cg import ParallelCSR, pcg, progress_callback
+from photostyle.smoothing.ichol import IncompleteCholesky, strip_order
 from photostyle.smoothing.matfree import (
     MattingOperator,
     MattingOperatorCPU,
     pcg_jacobi,
     to_chw,
 )
-from photostyle.smoothing.precond import ParallelCSR, ichol_preconditioner
 
 DEFAULT_LAM = 1e-4
 #: CG stopping rule. Measured on dpst-dev pairs 03/09 (max |R - direct|, x255): rtol 2e-3 ->
@@ -50,8 +60,12 @@ DEFAULT_RTOL = 5e-3
 #: Largest image (pixels) for the assembled-matrix + incomplete-Cholesky back end on CPU
 #: (measured: 4 MP takes 40 s and 5.8 GB peak RSS; the matrix-free back end stays O(N)).
 ICHOL_MAX_PIXELS = 4_500_000
-#: Seconds between two progress messages of a running solve (see ``progress`` arguments).
-PROGRESS_EVERY_S = 5.0
+#: Drop threshold of the incomplete-Cholesky factor and the diagonal shifts tried in turn.
+#: Measured on dpst-dev (700 x 468, lam 1e-4): 3e-3 gives a factor of ~10 M non-zeros and
+#: 13-16 CG iterations (``benchmarks/results/smoothing.json``); 1e-2 halves the factor but
+#: needs 27 iterations, 3e-4 needs 5 but takes 3-4x longer to build.
+ICHOL_DISCARD = 3e-3
+ICHOL_SHIFTS = (1e-2, 3e-2, 0.1, 0.3, 1.0)
 
 
 def _as_image(name: str, a: np.ndarray) -> np.ndarray:
@@ -100,67 +114,17 @@ def check_lam(lam: float) -> float:
     return lam
 
 
-def pcg(
-    A: sp.csr_matrix | ParallelCSR | MattingOperatorCPU,
-    b: np.ndarray,
-    x: np.ndarray,
-    M: Callable[[np.ndarray], np.ndarray],
-    rtol: float = DEFAULT_RTOL,
-    maxiter: int = 500,
-    callback: Callable[[int, float], None] | None = None,
-) -> tuple[np.ndarray, int]:
-    """Preconditioned CG on several right-hand sides at once (``b``, ``x``: ``N x C``).
+def smoothing_system(
+    content: np.ndarray, lam: float, eps: float = DEFAULT_EPS, perm: np.ndarray | None = None
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``(A, sqrt(D))``: ``A = L + lam D`` (csr, float64) of a content ``H x W x 3``.
 
-    Each column is an independent CG run (scalars are per column), stopped together when every
-    column has ``||r|| <= rtol ||b||``. Returns the solution and the number of iterations.
-    ``callback(iteration, largest relative residual)`` is called after every iteration.
+    Unknowns are numbered by ``perm`` (new index -> row-major pixel; default row-major).
     """
-    r = b - A @ x
-    bnorm = np.maximum(np.linalg.norm(b, axis=0), 1e-300)
-    z = M(r)
-    p = z.copy()
-    rz = np.einsum("ij,ij->j", r, z)
-    for it in range(1, maxiter + 1):
-        rel = np.linalg.norm(r, axis=0) / bnorm
-        if (rel <= rtol).all():
-            return x, it - 1
-        if callback is not None and it > 1:
-            callback(it - 1, float(rel.max()))
-        Ap = A @ p
-        alpha = rz / np.maximum(np.einsum("ij,ij->j", p, Ap), 1e-300)
-        x += alpha * p
-        r -= alpha * Ap
-        z = M(r)
-        rz_new = np.einsum("ij,ij->j", r, z)
-        p = z + (rz_new / np.maximum(rz, 1e-300)) * p
-        rz = rz_new
-    return x, maxiter
-
-
-def progress_callback(
-    progress: Callable[[str], None] | None, rtol: float
-) -> Callable[[int, float], None] | None:
-    """CG callback that sends ``progress`` a line at most every ``PROGRESS_EVERY_S`` seconds."""
-    if progress is None:
-        return None
-    last = [time.perf_counter()]
-
-    def callback(it: int, rel: float) -> None:
-        now = time.perf_counter()
-        if now - last[0] >= PROGRESS_EVERY_S:
-            last[0] = now
-            progress(f"smoothing: CG iteration {it}, residual {rel:.1e} (stops at {rtol:.1e})")
-
-    return callback
-
-
-def smoothing_system(content: np.ndarray, lam: float, eps: float = DEFAULT_EPS) -> tuple:
-    """``(A, sqrt(D))`` with ``A = L + lam D`` (csr, float64) for a content ``H x W x 3``."""
     h, w = content.shape[:2]
-    A = matting_laplacian(content, eps)  # csr, every diagonal entry stored
-    d = window_counts(h, w)
-    A.setdiag(A.diagonal() + lam * d)  # in place: 10x faster than adding sp.diags
-    return A, np.sqrt(d)
+    perm = np.arange(h * w) if perm is None else perm
+    d = window_counts(h, w)[perm]
+    return stencil_matrix(laplacian_stencil(content, eps), lam * d, perm), np.sqrt(d)
 
 
 class ExactSmoother:
@@ -200,14 +164,17 @@ class ExactSmoother:
             self.sd_t = self.op.d.sqrt()[None]
             t1 = t2 = time.perf_counter()
         elif backend == "ichol":
-            A_csr, self.sd = smoothing_system(self.content, self.lam, eps)
+            # one strip of pixels per thread, separators last (see photostyle.smoothing.ichol)
+            self.perm, bounds = strip_order(h, w, numba.get_num_threads())
+            A_csr, self.sd = smoothing_system(self.content, self.lam, eps, self.perm)
+            self.width = 4  # 4 columns: one SIMD lane per colour channel
             t1 = time.perf_counter()
-            self.M, self.maxiter = ichol_preconditioner(A_csr), 500
-            self.A = ParallelCSR(A_csr)
+            self.M = IncompleteCholesky(A_csr, bounds, ICHOL_DISCARD, ICHOL_SHIFTS)
+            self.A, self.maxiter = ParallelCSR(A_csr), 500
             t2 = time.perf_counter()
         else:
             self.A = MattingOperatorCPU(self.content, self.lam, eps)
-            self.sd = np.sqrt(self.A.d.ravel())
+            self.sd, self.perm, self.width = np.sqrt(self.A.d.ravel()), None, 3
             inv_diag = 1.0 / self.A.diag[:, None]
             t1 = t2 = time.perf_counter()
             self.M, self.maxiter = (lambda r: r * inv_diag), 5000
@@ -236,12 +203,18 @@ class ExactSmoother:
             x0 = smooth_guided(content, stylized, device=self.device)
         t0 = time.perf_counter()
         if self.device == "cpu":
-            Y = stylized.reshape(-1, 3).astype(np.float64)
-            Z0 = np.asarray(x0, np.float64).reshape(-1, 3) / self.sd[:, None]
-            b = self.lam * self.sd[:, None] * Y
+            Y, X0 = stylized.reshape(-1, 3), np.asarray(x0).reshape(-1, 3)
+            if self.perm is not None:
+                Y, X0 = Y[self.perm], X0[self.perm]
+            b, Z0 = np.zeros((h * w, self.width)), np.zeros((h * w, self.width))
+            b[:, :3] = self.lam * self.sd[:, None] * Y
+            Z0[:, :3] = X0 / self.sd[:, None]
             cb = progress_callback(progress, rtol)
             Z, iters = pcg(self.A, b, Z0, self.M, rtol=rtol, maxiter=self.maxiter, callback=cb)
-            R = (self.sd[:, None] * Z).reshape(h, w, 3)
+            R = self.sd[:, None] * Z[:, :3]
+            if self.perm is not None:
+                R[self.perm] = R.copy()
+            R = R.reshape(h, w, 3)
         else:
             b = self.lam * self.sd_t * to_chw(stylized, self.device)
             z0, cb = to_chw(x0, self.device) / self.sd_t, progress_callback(progress, rtol)

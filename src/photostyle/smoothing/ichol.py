@@ -1,0 +1,274 @@
+"""Thresholded incomplete Cholesky ``A ~ L L^T`` of an image system, factored in parallel.
+
+The pixels of an ``H x W`` image are renumbered as horizontal strips, one per thread, followed
+by the separator rows between them (``SEPARATOR`` image rows each, the reach of the 5 x 5
+stencil of a 3 x 3-window matting Laplacian). In this order no strip couples to another, so
+the columns of ``L`` belonging to different strips are factored at the same time (one thread
+each); the separators, a few thousand unknowns, come last. The triangular solves split the
+same way. With one strip it is the plain row-major factorisation.
+
+The column kernel is the left-looking thresholded factorisation of pymatting's ``ichol``
+(MIT licence; Jones and Plassmann's linked lists): column ``j`` of ``L`` is
+``A[j:, j] - sum_k L[j:, k] L[j, k]`` over earlier columns ``k``, entries with
+``|L_ij| <= discard`` are dropped, their square still taken off the diagonal, and a
+``shift`` is added to the diagonal of ``A``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit, prange
+
+#: Image rows in one separator between two strips (pixels couple within 2 rows).
+SEPARATOR = 2
+
+
+def strip_order(h: int, w: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumbering of the ``h*w`` row-major pixels into ``parts`` strips plus separators.
+
+    Returns ``perm`` (int64, ``new index -> old index``) and ``bounds`` (int64, length
+    ``parts + 2``): strip ``t`` holds new indices ``bounds[t]:bounds[t+1]``, the separators
+    ``bounds[parts]:``. ``parts`` is reduced when the strips would be under 8 rows.
+    """
+    parts = max(1, min(parts, (h + SEPARATOR) // (8 + SEPARATOR)))
+    inner = h - (parts - 1) * SEPARATOR
+    cuts = np.linspace(0, inner, parts + 1).round().astype(int)
+    idx = np.arange(h * w).reshape(h, w)
+    strips, seps, row = [], [], 0
+    for t in range(parts):
+        n_rows = cuts[t + 1] - cuts[t]
+        strips.append(idx[row : row + n_rows].ravel())
+        row += n_rows
+        if t < parts - 1:
+            seps.append(idx[row : row + SEPARATOR].ravel())
+            row += SEPARATOR
+    blocks = strips + seps
+    bounds = np.concatenate([[0], np.cumsum([len(s) for s in strips]), [h * w]])
+    return np.concatenate(blocks).astype(np.int64), bounds.astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _columns(j0, j1, Av, Ar, Ap, At, Lv, Lr, Lp, nnz, s, lnk, d, discard):  # noqa: ANN001, ANN202
+    """Columns ``j0:j1`` of ``L`` into ``Lv, Lr`` from position ``nnz``. Returns the new end,
+    -1 on a non-positive pivot, -2 when ``Lv`` is full."""
+    n = d.shape[0]
+    acc = np.zeros(n)
+    mark = np.zeros(n, np.bool_)
+    rows = np.empty(n, np.int64)
+    cap = Lv.shape[0]
+    Lp[j0] = nnz
+    for j in range(j0, j1):
+        m = 0
+        for q in range(At[j], Ap[j + 1]):
+            i = Ar[q]
+            acc[i] += Av[q]
+            if not mark[i]:
+                mark[i] = True
+                rows[m] = i
+                m += 1
+        k = lnk[j]
+        while k != -1:
+            k0, k1, k2 = s[k], Lp[k + 1], lnk[k]
+            L_jk = Lv[k0]
+            k0 += 1
+            if k0 < k1:
+                s[k] = k0
+                i = Lr[k0]
+                lnk[k] = lnk[i]
+                lnk[i] = k
+                for q in range(k0, k1):
+                    i = Lr[q]
+                    acc[i] -= Lv[q] * L_jk
+                    if not mark[i]:
+                        mark[i] = True
+                        rows[m] = i
+                        m += 1
+            k = k2
+        if d[j] <= 0.0:
+            return -1
+        if nnz + 1 + m > cap:
+            return -2
+        dj = np.sqrt(d[j])
+        d[j] = dj
+        Lv[nnz] = dj
+        Lr[nnz] = j
+        nnz += 1
+        s[j] = nnz
+        for i in np.sort(rows[:m]):
+            L_ij = acc[i] / dj
+            d[i] -= L_ij * L_ij
+            if abs(L_ij) > discard:
+                Lv[nnz] = L_ij
+                Lr[nnz] = i
+                nnz += 1
+            acc[i] = 0.0
+            mark[i] = False
+        Lp[j + 1] = nnz
+        if Lp[j] + 1 < nnz:
+            i = Lr[Lp[j] + 1]
+            lnk[j] = lnk[i]
+            lnk[i] = j
+    return nnz
+
+
+@njit(cache=True)
+def _merge_lists(sep0, lnk, lnk_t, lo, hi):  # noqa: ANN001, ANN202
+    """Append the column lists of one strip (columns ``lo:hi``) to the separator rows' lists."""
+    lnk[lo:hi] = lnk_t[lo:hi]
+    for i in range(sep0, lnk.shape[0]):
+        head = lnk_t[i]
+        if head == -1:
+            continue
+        tail = head
+        while lnk_t[tail] != -1:
+            tail = lnk_t[tail]
+        lnk[tail] = lnk[i]
+        lnk[i] = head
+
+
+@njit(cache=True)
+def _diag_positions(Ar, Ap):  # noqa: ANN001, ANN202
+    """Position of the diagonal entry of every column (sorted CSC); -1 if missing."""
+    n = Ap.shape[0] - 1
+    out = np.full(n, -1, np.int64)
+    for j in range(n):
+        for q in range(Ap[j], Ap[j + 1]):
+            if Ar[q] == j:
+                out[j] = q
+                break
+    return out
+
+
+def _factor(A: sp.csc_matrix, bounds: np.ndarray, shift: float, discard: float, cap: int):
+    """One attempt; returns ``(Lv, Lr, Lp)`` or an int error code of :func:`_columns`."""
+    n = A.shape[0]
+    parts = len(bounds) - 2
+    Av, Ar, Ap = A.data, A.indices.astype(np.int64), A.indptr.astype(np.int64)
+    At = _diag_positions(Ar, Ap)
+    d0 = shift + Av[At]
+    At = At + 1
+    jobs = []  # per strip: its columns, private output buffers and private work arrays
+    for t in range(parts):
+        lo, hi = int(bounds[t]), int(bounds[t + 1])
+        size = max(cap * (hi - lo) // n, 64)
+        buffers = (np.empty(size), np.empty(size, np.int32), np.zeros(n + 1, np.int64))
+        work = (np.zeros(n, np.int64), np.full(n, -1, np.int64), d0.copy())
+        jobs.append((lo, hi, *buffers, *work))
+
+    def run(job: tuple) -> int:
+        lo, hi, Lv, Lr, Lp, s, lnk, d = job
+        return _columns(lo, hi, Av, Ar, Ap, At, Lv, Lr, Lp, 0, s, lnk, d, discard)
+
+    if parts > 1:
+        with ThreadPoolExecutor(parts) as pool:
+            ends = list(pool.map(run, jobs))
+    else:
+        ends = [run(jobs[0])]
+    for e in ends:
+        if e < 0:
+            return e
+    sep0 = int(bounds[parts])
+    total = int(sum(ends))
+    n_sep = n - sep0  # separator columns hold rows of the separators only: at most n_sep^2/2
+    Lv = np.empty(total + n_sep * (n_sep + 1) // 2)
+    Lr = np.empty(Lv.shape[0], np.int32)
+    Lp, s = np.zeros(n + 1, np.int64), np.zeros(n, np.int64)
+    lnk, d = np.full(n, -1, np.int64), d0.copy()
+    off = 0
+    for (lo, hi, Lv_t, Lr_t, Lp_t, s_t, lnk_t, d_t), e in zip(jobs, ends, strict=True):
+        Lv[off : off + e], Lr[off : off + e] = Lv_t[:e], Lr_t[:e]
+        Lp[lo + 1 : hi + 1] = Lp_t[lo + 1 : hi + 1] + off
+        s[lo:hi] = s_t[lo:hi] + off
+        d[sep0:] += d_t[sep0:] - d0[sep0:]
+        _merge_lists(sep0, lnk, lnk_t, lo, hi)
+        off += e
+    end = _columns(sep0, n, Av, Ar, Ap, At, Lv, Lr, Lp, off, s, lnk, d, discard)
+    if end < 0:
+        return end
+    return Lv[:end], Lr[:end], Lp
+
+
+@njit(cache=True, nogil=True)
+def _forward(Rv, Rc, Rp, x, lo, hi):  # noqa: ANN001, ANN202
+    """Rows ``lo:hi`` of ``L z = x`` (``L`` in CSR, diagonal last in each row), in place."""
+    for i in range(lo, hi):
+        s0, s1, s2, s3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+        e = Rp[i + 1] - 1
+        for q in range(Rp[i], e):
+            j, v = Rc[q], Rv[q]
+            s0 -= v * x[j, 0]
+            s1 -= v * x[j, 1]
+            s2 -= v * x[j, 2]
+            s3 -= v * x[j, 3]
+        inv = 1.0 / Rv[e]
+        x[i, 0], x[i, 1], x[i, 2], x[i, 3] = s0 * inv, s1 * inv, s2 * inv, s3 * inv
+
+
+@njit(cache=True, nogil=True)
+def _backward(Lv, Lr, Lp, x, lo, hi):  # noqa: ANN001, ANN202
+    """Rows ``hi-1 .. lo`` of ``L^T y = x`` (``L`` in CSC, diagonal first), in place."""
+    for i in range(hi - 1, lo - 1, -1):
+        s0, s1, s2, s3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+        k0 = Lp[i]
+        for q in range(k0 + 1, Lp[i + 1]):
+            j, v = Lr[q], Lv[q]
+            s0 -= v * x[j, 0]
+            s1 -= v * x[j, 1]
+            s2 -= v * x[j, 2]
+            s3 -= v * x[j, 3]
+        inv = 1.0 / Lv[k0]
+        x[i, 0], x[i, 1], x[i, 2], x[i, 3] = s0 * inv, s1 * inv, s2 * inv, s3 * inv
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _apply(Rv, Rc, Rp, Lv, Lr, Lp, bounds, x):  # noqa: ANN001, ANN202
+    parts = bounds.shape[0] - 2
+    n = x.shape[0]
+    for t in prange(parts):
+        _forward(Rv, Rc, Rp, x, bounds[t], bounds[t + 1])
+    _forward(Rv, Rc, Rp, x, bounds[parts], n)
+    _backward(Lv, Lr, Lp, x, bounds[parts], n)
+    for t in prange(parts):
+        _backward(Lv, Lr, Lp, x, bounds[t], bounds[t + 1])
+
+
+class IncompleteCholesky:
+    """``M(r) = (L L^T)^-1 r`` for a symmetric positive-definite ``A`` in strip order.
+
+    Args:
+        A: ``n x n`` sparse SPD matrix (already renumbered by :func:`strip_order`).
+        bounds: the strip bounds from :func:`strip_order` (``[0, n]`` for one strip).
+        discard: drop threshold of the factor entries.
+        shifts: diagonal shifts tried in turn until every pivot is positive.
+
+    ``self(r)`` takes and returns ``n x 4`` float64 (four right-hand sides at once).
+    """
+
+    def __init__(self, A: sp.spmatrix, bounds: np.ndarray, discard: float, shifts: tuple):
+        A = sp.csc_matrix(A, dtype=np.float64)
+        A.sort_indices()
+        n = A.shape[0]
+        self.bounds = np.asarray(bounds, np.int64)
+        cap = 48 * n
+        for shift in shifts:
+            out = _factor(A, self.bounds, shift, discard, cap)
+            while isinstance(out, int) and out == -2:
+                cap *= 2
+                out = _factor(A, self.bounds, shift, discard, cap)
+            if not isinstance(out, int):
+                break
+        else:
+            raise RuntimeError("incomplete Cholesky failed for every diagonal shift")
+        self.shift = shift
+        self.L = (Lv, Lr, Lp) = out
+        R = sp.csc_matrix((Lv, Lr, Lp), shape=(n, n)).tocsr()  # columns come out sorted
+        self.R = (R.data, R.indices, R.indptr.astype(np.int64))
+        self.nnz = int(Lp[-1])
+
+    def __call__(self, r: np.ndarray) -> np.ndarray:
+        x = np.array(r, dtype=np.float64, order="C", copy=True)
+        _apply(*self.R, *self.L, self.bounds, x)
+        return x
