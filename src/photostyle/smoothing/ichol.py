@@ -51,14 +51,14 @@ def strip_order(h: int, w: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True)
-def _columns(j0, j1, Av, Ar, Ap, At, Lv, Lr, Lp, nnz, s, lnk, d, discard):  # noqa: ANN001, ANN202
-    """Columns ``j0:j1`` of ``L`` into ``Lv, Lr`` from position ``nnz``. Returns the new end,
-    -1 on a non-positive pivot, -2 when ``Lv`` is full."""
+def _columns(j0, j1, Av, Ar, Ap, At, Lv, Lr, Lp, nnz, cap, s, lnk, d, discard):  # noqa: ANN001, ANN202
+    """Columns ``j0:j1`` of ``L`` into ``Lv, Lr`` from position ``nnz`` (up to ``cap``).
+
+    Returns the new end, -1 on a non-positive pivot, -2 when the region is full."""
     n = d.shape[0]
     acc = np.zeros(n)
     mark = np.zeros(n, np.bool_)
     rows = np.empty(n, np.int64)
-    cap = Lv.shape[0]
     Lp[j0] = nnz
     for j in range(j0, j1):
         m = 0
@@ -142,69 +142,87 @@ def _diag_positions(Ar, Ap):  # noqa: ANN001, ANN202
     return out
 
 
-def _factor(A: sp.csc_matrix, bounds: np.ndarray, shift: float, discard: float, cap: int):
-    """One attempt; returns ``(Lv, Lr, Lp)`` or an int error code of :func:`_columns`."""
-    n = A.shape[0]
+@njit(cache=True)
+def _move_down(a, src, dst, count):  # noqa: ANN001, ANN202
+    for q in range(count):  # dst <= src: a forward copy never overwrites unread data
+        a[dst + q] = a[src + q]
+
+
+def _factor(Av, Ar, Ap, bounds, shift, discard, cap):  # noqa: ANN001, ANN202
+    """One attempt; returns ``(Lv, Lr, Lp)`` or an int error code of :func:`_columns`.
+
+    Every strip is factored by its own thread into its own region of one buffer; the regions
+    are then moved together and the separator columns appended.
+    """
+    n = Ap.shape[0] - 1
     parts = len(bounds) - 2
-    Av, Ar, Ap = A.data, A.indices.astype(np.int64), A.indptr.astype(np.int64)
+    sep0 = int(bounds[parts])
+    n_sep = n - sep0  # separator columns hold rows of the separators only: <= n_sep^2/2
     At = _diag_positions(Ar, Ap)
     d0 = shift + Av[At]
     At = At + 1
-    jobs = []  # per strip: its columns, private output buffers and private work arrays
-    for t in range(parts):
-        lo, hi = int(bounds[t]), int(bounds[t + 1])
-        size = max(cap * (hi - lo) // n, 64)
-        buffers = (np.empty(size), np.empty(size, np.int32), np.zeros(n + 1, np.int64))
-        work = (np.zeros(n, np.int64), np.full(n, -1, np.int64), d0.copy())
-        jobs.append((lo, hi, *buffers, *work))
+    spans = [(int(bounds[t]), int(bounds[t + 1])) for t in range(parts)]
+    sizes = [max(cap * (hi - lo) // n, 64) for lo, hi in spans]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    Lv = np.empty(int(starts[-1]) + n_sep * (n_sep + 1) // 2, np.float32)
+    Lr = np.empty(Lv.shape[0], np.int32)
+    work = [
+        (np.zeros(n + 1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64), d0.copy())
+        for _ in spans
+    ]
 
-    def run(job: tuple) -> int:
-        lo, hi, Lv, Lr, Lp, s, lnk, d = job
-        return _columns(lo, hi, Av, Ar, Ap, At, Lv, Lr, Lp, 0, s, lnk, d, discard)
+    def run(t: int) -> int:
+        (lo, hi), (Lp, s, lnk, d) = spans[t], work[t]
+        start, end = int(starts[t]), int(starts[t + 1])
+        return _columns(lo, hi, Av, Ar, Ap, At, Lv, Lr, Lp, start, end, s, lnk, d, discard)
 
     if parts > 1:
         with ThreadPoolExecutor(parts) as pool:
-            ends = list(pool.map(run, jobs))
+            ends = list(pool.map(run, range(parts)))
     else:
-        ends = [run(jobs[0])]
-    for e in ends:
-        if e < 0:
-            return e
-    sep0 = int(bounds[parts])
-    total = int(sum(ends))
-    n_sep = n - sep0  # separator columns hold rows of the separators only: at most n_sep^2/2
-    Lv = np.empty(total + n_sep * (n_sep + 1) // 2)
-    Lr = np.empty(Lv.shape[0], np.int32)
+        ends = [run(0)]
+    if min(ends) < 0:
+        return min(ends)
     Lp, s = np.zeros(n + 1, np.int64), np.zeros(n, np.int64)
     lnk, d = np.full(n, -1, np.int64), d0.copy()
     off = 0
-    for (lo, hi, Lv_t, Lr_t, Lp_t, s_t, lnk_t, d_t), e in zip(jobs, ends, strict=True):
-        Lv[off : off + e], Lr[off : off + e] = Lv_t[:e], Lr_t[:e]
-        Lp[lo + 1 : hi + 1] = Lp_t[lo + 1 : hi + 1] + off
-        s[lo:hi] = s_t[lo:hi] + off
+    for t, ((lo, hi), (Lp_t, s_t, lnk_t, d_t)) in enumerate(zip(spans, work, strict=True)):
+        count, shift_down = ends[t] - int(starts[t]), int(starts[t]) - off
+        _move_down(Lv, int(starts[t]), off, count)
+        _move_down(Lr, int(starts[t]), off, count)
+        Lp[lo + 1 : hi + 1] = Lp_t[lo + 1 : hi + 1] - shift_down
+        s[lo:hi] = s_t[lo:hi] - shift_down
         d[sep0:] += d_t[sep0:] - d0[sep0:]
         _merge_lists(sep0, lnk, lnk_t, lo, hi)
-        off += e
-    end = _columns(sep0, n, Av, Ar, Ap, At, Lv, Lr, Lp, off, s, lnk, d, discard)
+        off += count
+    end = _columns(sep0, n, Av, Ar, Ap, At, Lv, Lr, Lp, off, Lv.shape[0], s, lnk, d, discard)
     if end < 0:
         return end
     return Lv[:end], Lr[:end], Lp
 
 
 @njit(cache=True, nogil=True)
-def _forward(Rv, Rc, Rp, x, lo, hi):  # noqa: ANN001, ANN202
-    """Rows ``lo:hi`` of ``L z = x`` (``L`` in CSR, diagonal last in each row), in place."""
-    for i in range(lo, hi):
-        s0, s1, s2, s3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
-        e = Rp[i + 1] - 1
-        for q in range(Rp[i], e):
-            j, v = Rc[q], Rv[q]
-            s0 -= v * x[j, 0]
-            s1 -= v * x[j, 1]
-            s2 -= v * x[j, 2]
-            s3 -= v * x[j, 3]
-        inv = 1.0 / Rv[e]
-        x[i, 0], x[i, 1], x[i, 2], x[i, 3] = s0 * inv, s1 * inv, s2 * inv, s3 * inv
+def _forward(Lv, Lr, Lp, x, lo, hi, sep0, acc):  # noqa: ANN001, ANN202
+    """Columns ``lo:hi`` of ``L z = x`` (``L`` in CSC, diagonal first), in place; updates of
+    rows ``>= sep0`` are collected in ``acc`` (row ``i`` at ``i - sep0``) instead."""
+    for j in range(lo, hi):
+        k0 = Lp[j]
+        inv = 1.0 / Lv[k0]
+        x0, x1, x2, x3 = x[j, 0] * inv, x[j, 1] * inv, x[j, 2] * inv, x[j, 3] * inv
+        x[j, 0], x[j, 1], x[j, 2], x[j, 3] = x0, x1, x2, x3
+        for q in range(k0 + 1, Lp[j + 1]):
+            i, v = Lr[q], Lv[q]
+            if i >= sep0:
+                i -= sep0
+                acc[i, 0] -= v * x0
+                acc[i, 1] -= v * x1
+                acc[i, 2] -= v * x2
+                acc[i, 3] -= v * x3
+            else:
+                x[i, 0] -= v * x0
+                x[i, 1] -= v * x1
+                x[i, 2] -= v * x2
+                x[i, 3] -= v * x3
 
 
 @njit(cache=True, nogil=True)
@@ -224,12 +242,15 @@ def _backward(Lv, Lr, Lp, x, lo, hi):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _apply(Rv, Rc, Rp, Lv, Lr, Lp, bounds, x):  # noqa: ANN001, ANN202
+def _apply(Lv, Lr, Lp, bounds, x):  # noqa: ANN001, ANN202
     parts = bounds.shape[0] - 2
-    n = x.shape[0]
+    n, sep0 = x.shape[0], bounds[parts]
+    acc = np.zeros((parts, n - sep0, 4))  # each strip's updates of the separator rows
     for t in prange(parts):
-        _forward(Rv, Rc, Rp, x, bounds[t], bounds[t + 1])
-    _forward(Rv, Rc, Rp, x, bounds[parts], n)
+        _forward(Lv, Lr, Lp, x, bounds[t], bounds[t + 1], sep0, acc[t])
+    for t in range(parts):
+        x[sep0:] += acc[t]
+    _forward(Lv, Lr, Lp, x, sep0, n, n, acc[0])
     _backward(Lv, Lr, Lp, x, bounds[parts], n)
     for t in prange(parts):
         _backward(Lv, Lr, Lp, x, bounds[t], bounds[t + 1])
@@ -239,7 +260,8 @@ class IncompleteCholesky:
     """``M(r) = (L L^T)^-1 r`` for a symmetric positive-definite ``A`` in strip order.
 
     Args:
-        A: ``n x n`` sparse SPD matrix (already renumbered by :func:`strip_order`).
+        A: ``n x n`` sparse symmetric positive-definite matrix, renumbered by
+            :func:`strip_order`.
         bounds: the strip bounds from :func:`strip_order` (``[0, n]`` for one strip).
         discard: drop threshold of the factor entries.
         shifts: diagonal shifts tried in turn until every pivot is positive.
@@ -248,27 +270,26 @@ class IncompleteCholesky:
     """
 
     def __init__(self, A: sp.spmatrix, bounds: np.ndarray, discard: float, shifts: tuple):
-        A = sp.csc_matrix(A, dtype=np.float64)
+        A = sp.csr_matrix(A, dtype=np.float64)  # symmetric: its CSR arrays are its CSC arrays
         A.sort_indices()
         n = A.shape[0]
+        csc = (A.data, A.indices, A.indptr.astype(np.int64))
         self.bounds = np.asarray(bounds, np.int64)
         cap = 48 * n
         for shift in shifts:
-            out = _factor(A, self.bounds, shift, discard, cap)
+            out = _factor(*csc, self.bounds, shift, discard, cap)
             while isinstance(out, int) and out == -2:
                 cap *= 2
-                out = _factor(A, self.bounds, shift, discard, cap)
+                out = _factor(*csc, self.bounds, shift, discard, cap)
             if not isinstance(out, int):
                 break
         else:
             raise RuntimeError("incomplete Cholesky failed for every diagonal shift")
         self.shift = shift
-        self.L = (Lv, Lr, Lp) = out
-        R = sp.csc_matrix((Lv, Lr, Lp), shape=(n, n)).tocsr()  # columns come out sorted
-        self.R = (R.data, R.indices, R.indptr.astype(np.int64))
-        self.nnz = int(Lp[-1])
+        self.L = out  # CSC arrays (values, row indices, column pointers) of L
+        self.nnz = int(out[2][-1])
 
     def __call__(self, r: np.ndarray) -> np.ndarray:
         x = np.array(r, dtype=np.float64, order="C", copy=True)
-        _apply(*self.R, *self.L, self.bounds, x)
+        _apply(*self.L, self.bounds, x)
         return x
