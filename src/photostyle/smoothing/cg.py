@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit, prange
 
 #: Seconds between two progress messages of a running solve (see ``progress`` arguments).
@@ -24,39 +23,6 @@ class Operator(Protocol):
     """Anything with ``A @ X`` for ``N x C`` float64 blocks."""
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray: ...
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def _csr_matmat(data, indices, indptr, x, out):  # noqa: ANN001, ANN202
-    n, c = x.shape
-    for i in prange(n):
-        for q in range(c):
-            out[i, q] = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            v = data[k]
-            for q in range(c):
-                out[i, q] += v * x[j, q]
-
-
-class ParallelCSR:
-    """A CSR matrix whose product with an ``N x C`` block uses all cores (numba ``prange``).
-
-    ``A @ X`` for ``X`` of shape ``N x C`` (float64); scipy's own product is single-threaded.
-    """
-
-    def __init__(self, A: sp.spmatrix) -> None:
-        A = sp.csr_matrix(A)
-        self.shape = A.shape
-        self.data = A.data.astype(np.float64)
-        self.indices = A.indices
-        self.indptr = A.indptr
-
-    def __matmul__(self, x: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        out = np.empty_like(x)
-        _csr_matmat(self.data, self.indices, self.indptr, x, out)
-        return out
 
 
 @njit(cache=True, parallel=True, nogil=True)

@@ -40,11 +40,11 @@ import scipy.sparse as sp
 from photostyle.io import resize_float
 from photostyle.smoothing.affinity import (
     DEFAULT_EPS,
+    StencilSystem,
     laplacian_stencil,
-    stencil_matrix,
     window_counts,
 )
-from photostyle.smoothing.cg import ParallelCSR, pcg, progress_callback
+from photostyle.smoothing.cg import pcg, progress_callback
 from photostyle.smoothing.ichol import IncompleteCholesky, strip_order
 from photostyle.smoothing.matfree import (
     MattingOperator,
@@ -114,17 +114,26 @@ def check_lam(lam: float) -> float:
     return lam
 
 
-def smoothing_system(
+def smoothing_operator(
     content: np.ndarray, lam: float, eps: float = DEFAULT_EPS, perm: np.ndarray | None = None
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    """``(A, sqrt(D))``: ``A = L + lam D`` (csr, float64) of a content ``H x W x 3``.
+) -> tuple[StencilSystem, np.ndarray]:
+    """``(A, sqrt(D))``: ``A = L + lam D`` of a content ``H x W x 3`` as a stencil operator.
 
-    Unknowns are numbered by ``perm`` (new index -> row-major pixel; default row-major).
+    Unknowns are numbered by ``perm`` (new index -> row-major pixel; default row-major);
+    ``sqrt(D)`` (float64) in the same order.
     """
     h, w = content.shape[:2]
     perm = np.arange(h * w) if perm is None else perm
     d = window_counts(h, w)[perm]
-    return stencil_matrix(laplacian_stencil(content, eps), lam * d, perm), np.sqrt(d)
+    return StencilSystem(laplacian_stencil(content, eps), lam * d, perm), np.sqrt(d)
+
+
+def smoothing_system(
+    content: np.ndarray, lam: float, eps: float = DEFAULT_EPS, perm: np.ndarray | None = None
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """:func:`smoothing_operator` with ``A`` assembled (csr, float64, sorted indices)."""
+    A, sd = smoothing_operator(content, lam, eps, perm)
+    return A.tocsr(), sd
 
 
 class ExactSmoother:
@@ -166,11 +175,10 @@ class ExactSmoother:
         elif backend == "ichol":
             # one strip of pixels per thread, separators last (see photostyle.smoothing.ichol)
             self.perm, bounds = strip_order(h, w, numba.get_num_threads())
-            A_csr, self.sd = smoothing_system(self.content, self.lam, eps, self.perm)
-            self.width = 4  # 4 columns: one SIMD lane per colour channel
+            self.A, self.sd = smoothing_operator(self.content, self.lam, eps, self.perm)
+            self.width, self.maxiter = 4, 500  # 4 columns: one SIMD lane per colour channel
             t1 = time.perf_counter()
-            self.M = IncompleteCholesky(A_csr, bounds, ICHOL_DISCARD, ICHOL_SHIFTS)
-            self.A, self.maxiter = ParallelCSR(A_csr), 500
+            self.M = IncompleteCholesky(self.A, bounds, ICHOL_DISCARD, ICHOL_SHIFTS)
             t2 = time.perf_counter()
         else:
             self.A = MattingOperatorCPU(self.content, self.lam, eps)

@@ -19,8 +19,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit, prange
+
+from photostyle.smoothing.affinity import StencilSystem
 
 #: Image rows in one separator between two strips (pixels couple within 2 rows).
 SEPARATOR = 2
@@ -51,24 +52,33 @@ def strip_order(h: int, w: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True)
-def _columns(j0, j1, Av, Ar, Ap, At, Lv, Lr, Lp, nnz, cap, s, lnk, d, discard):  # noqa: ANN001, ANN202
+def _columns(j0, j1, st, perm, inv, Lv, Lr, Lp, nnz, cap, s, lnk, d, discard):  # noqa: ANN001, ANN202
     """Columns ``j0:j1`` of ``L`` into ``Lv, Lr`` from position ``nnz`` (up to ``cap``).
 
-    Returns the new end, -1 on a non-positive pivot, -2 when the region is full."""
+    Column ``j`` of ``A`` comes from the stencil ``st`` of pixel ``perm[j]`` (neighbours
+    renumbered by ``inv``); its diagonal is in ``d``. Returns the new end, -1 on a
+    non-positive pivot, -2 when the region is full."""
     n = d.shape[0]
+    h, w = st.shape[0], st.shape[1]
     acc = np.zeros(n)
     mark = np.zeros(n, np.bool_)
     rows = np.empty(n, np.int64)
     Lp[j0] = nnz
     for j in range(j0, j1):
         m = 0
-        for q in range(At[j], Ap[j + 1]):
-            i = Ar[q]
-            acc[i] += Av[q]
-            if not mark[i]:
-                mark[i] = True
-                rows[m] = i
-                m += 1
+        y, x = perm[j] // w, perm[j] % w
+        for dy in range(5):
+            yy = y + dy - 2
+            if 0 <= yy < h:
+                for dx in range(5):
+                    xx = x + dx - 2
+                    if 0 <= xx < w:
+                        i = inv[yy * w + xx]
+                        if i > j:
+                            acc[i] += st[y, x, dy, dx]
+                            mark[i] = True
+                            rows[m] = i
+                            m += 1
         k = lnk[j]
         while k != -1:
             k0, k1, k2 = s[k], Lp[k + 1], lnk[k]
@@ -97,7 +107,15 @@ def _columns(j0, j1, Av, Ar, Ap, At, Lv, Lr, Lp, nnz, cap, s, lnk, d, discard): 
         Lr[nnz] = j
         nnz += 1
         s[j] = nnz
-        for i in np.sort(rows[:m]):
+        for a in range(1, m):  # insertion sort: the rows arrive nearly sorted
+            v = rows[a]
+            b = a
+            while b > 0 and rows[b - 1] > v:
+                rows[b] = rows[b - 1]
+                b -= 1
+            rows[b] = v
+        for q in range(m):
+            i = rows[q]
             L_ij = acc[i] / dj
             d[i] -= L_ij * L_ij
             if abs(L_ij) > discard:
@@ -130,41 +148,26 @@ def _merge_lists(sep0, lnk, lnk_t, lo, hi):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True)
-def _diag_positions(Ar, Ap):  # noqa: ANN001, ANN202
-    """Position of the diagonal entry of every column (sorted CSC); -1 if missing."""
-    n = Ap.shape[0] - 1
-    out = np.full(n, -1, np.int64)
-    for j in range(n):
-        for q in range(Ap[j], Ap[j + 1]):
-            if Ar[q] == j:
-                out[j] = q
-                break
-    return out
-
-
-@njit(cache=True)
 def _move_down(a, src, dst, count):  # noqa: ANN001, ANN202
     for q in range(count):  # dst <= src: a forward copy never overwrites unread data
         a[dst + q] = a[src + q]
 
 
-def _factor(Av, Ar, Ap, bounds, shift, discard, cap):  # noqa: ANN001, ANN202
+def _factor(st, perm, inv, diag, bounds, shift, discard, cap, dtype):  # noqa: ANN001, ANN202
     """One attempt; returns ``(Lv, Lr, Lp)`` or an int error code of :func:`_columns`.
 
     Every strip is factored by its own thread into its own region of one buffer; the regions
     are then moved together and the separator columns appended.
     """
-    n = Ap.shape[0] - 1
+    n = perm.shape[0]
     parts = len(bounds) - 2
     sep0 = int(bounds[parts])
     n_sep = n - sep0  # separator columns hold rows of the separators only: <= n_sep^2/2
-    At = _diag_positions(Ar, Ap)
-    d0 = shift + Av[At]
-    At = At + 1
+    d0 = shift + st[:, :, 2, 2].ravel()[perm] + diag
     spans = [(int(bounds[t]), int(bounds[t + 1])) for t in range(parts)]
     sizes = [max(cap * (hi - lo) // n, 64) for lo, hi in spans]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    Lv = np.empty(int(starts[-1]) + n_sep * (n_sep + 1) // 2, np.float32)
+    Lv = np.empty(int(starts[-1]) + n_sep * (n_sep + 1) // 2, dtype)
     Lr = np.empty(Lv.shape[0], np.int32)
     work = [
         (np.zeros(n + 1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64), d0.copy())
@@ -174,7 +177,7 @@ def _factor(Av, Ar, Ap, bounds, shift, discard, cap):  # noqa: ANN001, ANN202
     def run(t: int) -> int:
         (lo, hi), (Lp, s, lnk, d) = spans[t], work[t]
         start, end = int(starts[t]), int(starts[t + 1])
-        return _columns(lo, hi, Av, Ar, Ap, At, Lv, Lr, Lp, start, end, s, lnk, d, discard)
+        return _columns(lo, hi, st, perm, inv, Lv, Lr, Lp, start, end, s, lnk, d, discard)
 
     if parts > 1:
         with ThreadPoolExecutor(parts) as pool:
@@ -195,7 +198,7 @@ def _factor(Av, Ar, Ap, bounds, shift, discard, cap):  # noqa: ANN001, ANN202
         d[sep0:] += d_t[sep0:] - d0[sep0:]
         _merge_lists(sep0, lnk, lnk_t, lo, hi)
         off += count
-    end = _columns(sep0, n, Av, Ar, Ap, At, Lv, Lr, Lp, off, Lv.shape[0], s, lnk, d, discard)
+    end = _columns(sep0, n, st, perm, inv, Lv, Lr, Lp, off, Lv.shape[0], s, lnk, d, discard)
     if end < 0:
         return end
     return Lv[:end], Lr[:end], Lp
@@ -257,30 +260,38 @@ def _apply(Lv, Lr, Lp, bounds, x):  # noqa: ANN001, ANN202
 
 
 class IncompleteCholesky:
-    """``M(r) = (L L^T)^-1 r`` for a symmetric positive-definite ``A`` in strip order.
+    """``M(r) = (L L^T)^-1 r`` for a stencil system ``A`` numbered in strip order.
 
     Args:
-        A: ``n x n`` sparse symmetric positive-definite matrix, renumbered by
-            :func:`strip_order`.
-        bounds: the strip bounds from :func:`strip_order` (``[0, n]`` for one strip).
+        A: the symmetric positive-definite system as a
+            :class:`~photostyle.smoothing.affinity.StencilSystem` numbered by
+            :func:`strip_order` (``A.perm``).
+        bounds: the strip bounds from :func:`strip_order` (``[0, n, n]`` for one strip).
         discard: drop threshold of the factor entries.
         shifts: diagonal shifts tried in turn until every pivot is positive.
+        dtype: storage of the factor values (computed in float64); float32 halves the memory
+            and gave the same CG iterations on dpst-dev.
 
     ``self(r)`` takes and returns ``n x 4`` float64 (four right-hand sides at once).
     """
 
-    def __init__(self, A: sp.spmatrix, bounds: np.ndarray, discard: float, shifts: tuple):
-        A = sp.csr_matrix(A, dtype=np.float64)  # symmetric: its CSR arrays are its CSC arrays
-        A.sort_indices()
+    def __init__(
+        self,
+        A: StencilSystem,
+        bounds: np.ndarray,
+        discard: float,
+        shifts: tuple,
+        dtype: type = np.float32,
+    ) -> None:
         n = A.shape[0]
-        csc = (A.data, A.indices, A.indptr.astype(np.int64))
+        csc = (A.stencil, A.perm, A.inv, A.diag)
         self.bounds = np.asarray(bounds, np.int64)
         cap = 48 * n
         for shift in shifts:
-            out = _factor(*csc, self.bounds, shift, discard, cap)
+            out = _factor(*csc, self.bounds, shift, discard, cap, dtype)
             while isinstance(out, int) and out == -2:
                 cap *= 2
-                out = _factor(*csc, self.bounds, shift, discard, cap)
+                out = _factor(*csc, self.bounds, shift, discard, cap, dtype)
             if not isinstance(out, int):
                 break
         else:
