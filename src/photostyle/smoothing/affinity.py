@@ -219,8 +219,12 @@ class StencilSystem:
             )
         x = np.ascontiguousarray(x, dtype=np.float64)
         out = np.empty_like(x)
-        _stencil_matmat(self.stencil, self.diag, self.perm, self.inv, x, out)
+        self.matmul(x, out)
         return out
+
+    def matmul(self, x: np.ndarray, out: np.ndarray) -> None:
+        """``out = A x`` for C-contiguous float64 ``N x 4`` arrays (``out`` not ``x``)."""
+        _stencil_matmat(self.stencil, self.diag, self.perm, self.inv, x, out)
 
     def tocsr(self) -> sp.csr_matrix:
         """The assembled matrix (float64, sorted indices) in the same numbering."""

@@ -76,10 +76,15 @@ def pcg(
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     b = np.ascontiguousarray(b, dtype=np.float64)
+    # operators and preconditioners that can write into a given array avoid one allocation
+    # of N x C per iteration (``A.matmul(x, out)``, ``M.apply(r, out)``)
+    matmul = getattr(A, "matmul", None) or (lambda v, out: np.copyto(out, A @ v))
+    precond = getattr(M, "apply", None) or (lambda v, out: np.copyto(out, M(v)))
     r = b - A @ x
     bnorm = np.sqrt(_dot(b, b))
     bnorm[bnorm == 0] = 1.0
-    z = M(r)
+    z, ap = np.empty_like(r), np.empty_like(r)
+    precond(r, z)
     p = z.copy()
     rz = _dot(r, z)
     rel = np.sqrt(_dot(r, r)) / bnorm
@@ -88,10 +93,10 @@ def pcg(
             return x, it - 1
         if callback is not None and it > 1:
             callback(it - 1, float(rel.max()))
-        ap = A @ p
+        matmul(p, ap)
         alpha = rz / np.maximum(_dot(p, ap), 1e-300)
         rel = np.sqrt(_step(x, r, p, ap, alpha)) / bnorm
-        z = M(r)
+        precond(r, z)
         rz_new = _dot(r, z)
         _direction(p, z, rz_new / np.maximum(rz, 1e-300))
         rz = rz_new

@@ -301,6 +301,11 @@ class IncompleteCholesky:
         self.nnz = int(out[2][-1])
 
     def __call__(self, r: np.ndarray) -> np.ndarray:
-        x = np.array(r, dtype=np.float64, order="C", copy=True)
-        _apply(*self.L, self.bounds, x)
+        x = np.empty((r.shape[0], 4))
+        self.apply(r, x)
         return x
+
+    def apply(self, r: np.ndarray, out: np.ndarray) -> None:
+        """``out = M(r)`` for C-contiguous float64 ``n x 4`` arrays (``out`` may be ``r``)."""
+        out[...] = r
+        _apply(*self.L, self.bounds, out)
