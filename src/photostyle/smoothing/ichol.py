@@ -107,20 +107,17 @@ def _columns(j0, j1, st, perm, inv, Lv, Lr, Lp, nnz, cap, s, lnk, d, discard):  
         Lr[nnz] = j
         nnz += 1
         s[j] = nnz
-        for a in range(1, m):  # insertion sort: the rows arrive nearly sorted
-            v = rows[a]
-            b = a
-            while b > 0 and rows[b - 1] > v:
-                rows[b] = rows[b - 1]
-                b -= 1
-            rows[b] = v
-        for q in range(m):
+        kept = nnz
+        for q in range(m):  # drop small entries, then sort the kept ones by row
             i = rows[q]
             L_ij = acc[i] / dj
             d[i] -= L_ij * L_ij
             if abs(L_ij) > discard:
-                Lv[nnz] = L_ij
-                Lr[nnz] = i
+                b = nnz  # insertion sort of (row, value) into Lr/Lv[kept:nnz]
+                while b > kept and Lr[b - 1] > i:
+                    Lr[b], Lv[b] = Lr[b - 1], Lv[b - 1]
+                    b -= 1
+                Lr[b], Lv[b] = i, L_ij
                 nnz += 1
             acc[i] = 0.0
             mark[i] = False
