@@ -8,8 +8,11 @@ For windows ``w_k`` (every 3x3 window lying fully inside the image) with colour 
 
 The degree ``D_ii = sum_j W_ij`` equals the number of windows containing pixel ``i`` (9 inside,
 fewer at the borders), because the centred colours of a window sum to zero, so
-``W = D - L`` with ``L`` the closed-form matting Laplacian, which :func:`matting_laplacian`
-builds with pymatting's numba kernel (sparse, 25 non-zeros per row; never dense).
+``W = D - L`` with ``L`` the closed-form matting Laplacian (25 non-zeros per row; never
+dense). :func:`matting_laplacian` is pymatting's sequential build (the reference);
+:func:`laplacian_stencil` computes the same numbers (to rounding) on all cores as a 5x5
+stencil per pixel, which :class:`StencilSystem` applies without assembling a matrix
+(0.05 s against 0.15 s + 0.07 s reordering at 0.3 MP on two cores).
 """
 
 from __future__ import annotations

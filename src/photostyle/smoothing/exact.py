@@ -11,8 +11,8 @@ solved by preconditioned conjugate gradients (all channels at once), warm-starte
 guided-filter approximation, stopped at relative residual ``rtol``. Two back ends, chosen by
 measurement (see ``benchmarks/results/smoothing.json``):
 
-* ``"ichol"`` (CPU, up to ``ICHOL_MAX_PIXELS``): the assembled matrix (built on all cores,
-  :func:`~photostyle.smoothing.affinity.laplacian_stencil`) and a thresholded
+* ``"ichol"`` (CPU, up to ``ICHOL_MAX_PIXELS``): the matrix as its 5x5 stencil (built and
+  applied on all cores, :class:`~photostyle.smoothing.affinity.StencilSystem`) and a thresholded
   incomplete-Cholesky factor as preconditioner, with the pixels numbered as one strip per
   thread plus separators so that factor and triangular solves run in parallel
   (:mod:`photostyle.smoothing.ichol`); the three channels go through in one pass (four SIMD
@@ -24,7 +24,7 @@ measurement (see ``benchmarks/results/smoothing.json``):
 
 Measured and rejected: pyamg smoothed aggregation (also with the colour channels as
 near-null-space candidates): 15-40 iterations but set-up and per-cycle cost made it slower;
-pymatting's own ``ichol`` (the same factor, sequential: 1.1-1.4 s against 0.6 s at 0.3 MP on
+pymatting's own ``ichol`` (the same factor, sequential: 1.1-1.4 s against 0.4-0.5 s at 0.3 MP on
 two cores) with its one-channel triangular solves.
 """
 
@@ -57,8 +57,8 @@ DEFAULT_LAM = 1e-4
 #: CG stopping rule. Measured on dpst-dev pairs 03/09 (max |R - direct|, x255): rtol 2e-3 ->
 #: 0.16/0.10 (18/16 its), 5e-3 -> 0.40/0.18 (15/14), 1e-2 -> 0.96/0.42, 2e-2 -> 1.8/0.62.
 DEFAULT_RTOL = 5e-3
-#: Largest image (pixels) for the assembled-matrix + incomplete-Cholesky back end on CPU
-#: (measured: 4 MP takes 40 s and 5.8 GB peak RSS; the matrix-free back end stays O(N)).
+#: Largest image (pixels) for the incomplete-Cholesky back end on CPU (measured: 4 MP takes
+#: 15 s and 3.9 GB peak RSS, about 0.9 kB per pixel; the matrix-free back end stays O(N)).
 ICHOL_MAX_PIXELS = 4_500_000
 #: Drop threshold of the incomplete-Cholesky factor and the diagonal shifts tried in turn.
 #: Measured on dpst-dev (700 x 468, lam 1e-4): 3e-3 gives a factor of ~10 M non-zeros and

@@ -11,7 +11,9 @@ The column kernel is the left-looking thresholded factorisation of pymatting's `
 (MIT licence; Jones and Plassmann's linked lists): column ``j`` of ``L`` is
 ``A[j:, j] - sum_k L[j:, k] L[j, k]`` over earlier columns ``k``, entries with
 ``|L_ij| <= discard`` are dropped, their square still taken off the diagonal, and a
-``shift`` is added to the diagonal of ``A``.
+``shift`` is added to the diagonal of ``A``. Changed here: the columns of ``A`` are read from
+the stencil, only the kept entries are sorted, values are stored as float32 (accumulated in
+float64) and three or four right-hand sides are solved at once.
 """
 
 from __future__ import annotations
