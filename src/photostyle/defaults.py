@@ -4,7 +4,8 @@
 #: ``benchmarks/quality.py --max-sides 256,384,700`` on dpst-dev (2-core CPU): the Gram
 #: distance to the style falls with the size (0.649 / 0.620 / 0.601 / 0.559 at 256 / 384 /
 #: 512 / 700) while the time grows; 512 is the largest size that keeps a 700 x 460 pair
-#: under 10 s end to end (8.4 s mean with the defaults, ``benchmarks/results/quality.json``).
+#: under 10 s end to end (8.4 s mean with the defaults then; 5.6 s since the parallel exact
+#: smoothing, ``benchmarks/results/quality.json``).
 DEFAULT_MAX_SIDE = 512
 
 #: Colour fix on by default: one global affine colour map to the style's colour mean and
