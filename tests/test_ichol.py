@@ -52,6 +52,8 @@ def test_system_matches_pymatting_laplacian(rng):
     op, _ = smoothing_operator(img, lam, perm=perm)  # matrix-free product, same numbering
     x = rng.standard_normal((h * w, 4))
     assert np.abs(op @ x - Ap @ x).max() < 1e-10 * np.abs(Ap @ x).max()
+    x7 = rng.standard_normal((h * w, 7))  # any number of columns, in blocks of four lanes
+    assert np.abs(op @ x7 - Ap @ x7).max() < 1e-10 * np.abs(Ap @ x7).max()
 
 
 def test_one_strip_is_pymatting_ichol(rng):

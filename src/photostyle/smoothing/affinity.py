@@ -144,27 +144,6 @@ def _stencil_csr(st, diag, perm, inv, indptr, indices, data):  # noqa: ANN001, A
                     k += 1
 
 
-def stencil_matrix(st: np.ndarray, diag: np.ndarray, perm: np.ndarray) -> sp.csr_matrix:
-    """CSR matrix of a 5x5 stencil ``st`` (``H x W x 5 x 5``) plus ``diag``, rows renumbered.
-
-    ``perm`` (int64, length ``H*W``) maps new index -> row-major pixel index; ``diag``
-    (float64, new order) is added to the diagonal. Sorted column indices, every in-image
-    neighbour stored.
-    """
-    h, w = st.shape[:2]
-    n = h * w
-    inv = np.empty(n, np.int64)
-    inv[perm] = np.arange(n)
-    ny = np.minimum(np.arange(h) + 2, h - 1) - np.maximum(np.arange(h) - 2, 0) + 1
-    nx = np.minimum(np.arange(w) + 2, w - 1) - np.maximum(np.arange(w) - 2, 0) + 1
-    counts = np.outer(ny, nx).ravel()[perm]
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    indices = np.empty(indptr[-1], np.int32)
-    data = np.empty(indptr[-1])
-    _stencil_csr(st, np.ascontiguousarray(diag, np.float64), perm, inv, indptr, indices, data)
-    return sp.csr_matrix((data, indices, indptr), shape=(n, n))
-
-
 @njit(cache=True, parallel=True, nogil=True)
 def _stencil_matmat(st, diag, perm, inv, x, out):  # noqa: ANN001, ANN202
     """``out = (L + diag) x`` for ``x`` of ``N x 4`` (four lanes unrolled), rows in parallel."""
@@ -213,16 +192,14 @@ class StencilSystem:
         self.diag = np.ascontiguousarray(diag, np.float64)
 
     def __matmul__(self, x: np.ndarray) -> np.ndarray:
-        c = x.shape[1]
-        if c != 4:  # the kernel works on four lanes
-            x4 = np.zeros((x.shape[0], 4))
-            x4[:, : min(c, 4)] = x[:, :4]
-            return np.column_stack(
-                [(self @ x4)[:, : min(c, 4)]] + ([self @ x[:, 4:]] if c > 4 else [])
-            )
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        out = np.empty_like(x)
-        self.matmul(x, out)
+        n, c = x.shape
+        out = np.empty((n, c))
+        x4, out4 = np.zeros((n, 4)), np.empty((n, 4))
+        for k in range(0, c, 4):  # the kernel works on four lanes: columns in blocks of four
+            m = min(4, c - k)
+            x4[:, :m] = x[:, k : k + m]
+            self.matmul(x4, out4)
+            out[:, k : k + m] = out4[:, :m]
         return out
 
     def matmul(self, x: np.ndarray, out: np.ndarray) -> None:
@@ -230,5 +207,13 @@ class StencilSystem:
         _stencil_matmat(self.stencil, self.diag, self.perm, self.inv, x, out)
 
     def tocsr(self) -> sp.csr_matrix:
-        """The assembled matrix (float64, sorted indices) in the same numbering."""
-        return stencil_matrix(self.stencil, self.diag, self.perm)
+        """The assembled matrix (float64, sorted column indices, every in-image neighbour
+        stored) in the same numbering."""
+        h, w = self.stencil.shape[:2]
+        ny = np.minimum(np.arange(h) + 2, h - 1) - np.maximum(np.arange(h) - 2, 0) + 1
+        nx = np.minimum(np.arange(w) + 2, w - 1) - np.maximum(np.arange(w) - 2, 0) + 1
+        counts = np.outer(ny, nx).ravel()[self.perm]  # in-image neighbours of each row
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        indices, data = np.empty(indptr[-1], np.int32), np.empty(indptr[-1])
+        _stencil_csr(self.stencil, self.diag, self.perm, self.inv, indptr, indices, data)
+        return sp.csr_matrix((data, indices, indptr), shape=self.shape)

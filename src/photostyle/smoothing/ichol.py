@@ -161,12 +161,13 @@ def _factor(st, perm, inv, diag, bounds, shift, discard, cap, dtype):  # noqa: A
     n = perm.shape[0]
     parts = len(bounds) - 2
     sep0 = int(bounds[parts])
-    n_sep = n - sep0  # separator columns hold rows of the separators only: <= n_sep^2/2
     d0 = shift + st[:, :, 2, 2].ravel()[perm] + diag
     spans = [(int(bounds[t]), int(bounds[t + 1])) for t in range(parts)]
-    sizes = [max(cap * (hi - lo) // n, 64) for lo, hi in spans]
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    Lv = np.empty(int(starts[-1]) + n_sep * (n_sep + 1) // 2, dtype)
+    # each strip and the separators get room in proportion to their columns; when a region
+    # fills up, _columns returns -2 and the caller retries with twice the room
+    sizes = [max(cap * (hi - lo) // n, 64) for lo, hi in spans + [(sep0, n)]]
+    starts = np.concatenate([[0], np.cumsum(sizes[:-1])]).astype(np.int64)
+    Lv = np.empty(int(starts[-1]) + sizes[-1], dtype)
     Lr = np.empty(Lv.shape[0], np.int32)
     work = [
         (np.zeros(n + 1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64), d0.copy())
@@ -283,14 +284,14 @@ class IncompleteCholesky:
         dtype: type = np.float32,
     ) -> None:
         n = A.shape[0]
-        csc = (A.stencil, A.perm, A.inv, A.diag)
+        system = (A.stencil, A.perm, A.inv, A.diag)
         self.bounds = np.asarray(bounds, np.int64)
         cap = 48 * n
         for shift in shifts:
-            out = _factor(*csc, self.bounds, shift, discard, cap, dtype)
+            out = _factor(*system, self.bounds, shift, discard, cap, dtype)
             while isinstance(out, int) and out == -2:
                 cap *= 2
-                out = _factor(*csc, self.bounds, shift, discard, cap, dtype)
+                out = _factor(*system, self.bounds, shift, discard, cap, dtype)
             if not isinstance(out, int):
                 break
         else:
