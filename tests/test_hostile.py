@@ -133,8 +133,13 @@ def test_bad_masks_and_parameters(untrained, tmp_path, rng):
         ("--lam", "0", "lam"),
         ("--lam", "-1e-4", "lam"),
         ("--lam", "nan", "lam"),
-        ("--max-side", "0", "max_side"),
+        ("--max-side", "0", "max-side"),
         ("--smoothing", "blur", "smoothing"),
+        ("--work-mp", "-1", "work-mp"),
+        ("--work-mp", "0.001", "work-mp"),
+        ("--work-mp", "inf", "work-mp"),
+        ("-o", str(tmp_path / "o.xyz"), "unsupported output extension"),
+        ("-o", str(tmp_path / "missing" / "o.png"), "does not exist"),
     ]:
         code, output = run([*base, opt, val])
         assert_clean_failure(code, output, out, needle)
@@ -209,3 +214,38 @@ def test_web_handler_refuses_large_and_bad_uploads(tmp_path, rng):
         run_transfer(None, str(big), None, None, False, "exact", -4.0, 512)
     with pytest.raises(ValueError, match="both masks"):
         run_transfer(str(big), str(big), str(big), None, False, "exact", -4.0, 512)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["transfer", "{c}", "{c}", "-o", "{tmp}/o.xyz"], "unsupported output extension"),
+        (["transfer", "{c}", "{c}", "-o", "{tmp}/no/o.png"], "does not exist"),
+        (["transfer", "{tmp}/none.png", "{c}", "-o", "{tmp}/o.png"], "file not found"),
+        (["transfer", "{c}", "{c}", "-o", "{tmp}/o.png", "--lam", "0"], "lam"),
+        (["smooth", "{c}", "{c}", "-o", "{tmp}/o.xyz"], "unsupported output extension"),
+        (["batch", "{tmp}/none.csv", "-o", "{tmp}"], "CSV file not found"),
+    ],
+)
+def test_bad_arguments_fail_before_heavy_imports(tmp_path, rng, args, needle):
+    """Input and output problems are reported before torch or numba is imported (fail fast:
+    milliseconds, not the minutes of a transfer), in one line with exit code 2."""
+    import subprocess
+    import sys
+
+    c = tmp_path / "c.png"
+    photo(rng).save(c)
+    argv = [a.format(c=c, tmp=tmp_path) for a in args]
+    code = (
+        "import sys\n"
+        "from photostyle.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as e:\n"
+        "    print('exit', e.code, 'torch' in sys.modules, 'numba' in sys.modules)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stdout.strip() == "exit 2 False False", res.stdout + res.stderr
+    errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1 and needle in errors[0], res.stderr
+    assert not (tmp_path / "o.png").exists()

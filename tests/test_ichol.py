@@ -9,9 +9,13 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve, spsolve_triangular
 
 from photostyle.io import load_image
-from photostyle.smoothing.affinity import matting_laplacian, window_counts
+from photostyle.smoothing.affinity import (
+    matting_laplacian,
+    smoothing_operator,
+    smoothing_system,
+    window_counts,
+)
 from photostyle.smoothing.cg import pcg
-from photostyle.smoothing.exact import smoothing_operator, smoothing_system
 from photostyle.smoothing.ichol import SEPARATOR, IncompleteCholesky, strip_order
 
 

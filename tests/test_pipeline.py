@@ -36,7 +36,7 @@ def test_colour_fix_moves_colours_towards_style(untrained, rng, smoothing):
     c = (0.3 + 0.4 * grad * np.array([1.0, 0.8, 0.6], np.float32)).repeat(40, 0)
     c = np.clip(c + 0.02 * rng.standard_normal(c.shape), 0, 1).astype(np.float32)
     s = np.clip(rng.normal([0.8, 0.4, 0.1], 0.05, (50, 30, 3)), 0, 1).astype(np.float32)
-    kw = {"smoothing": smoothing, "max_side": 32}
+    kw = {"smoothing": smoothing, "max_side": 32, "work_pixels": 0}
     plain = pipeline.transfer(c, s, colour_fix=False, detail_match=False, **kw)
     fixed = pipeline.transfer(c, s, colour_fix=True, detail_match=False, **kw)
     assert fixed.shape == c.shape and 0 <= fixed.min() and fixed.max() <= 1
@@ -57,7 +57,7 @@ def test_detail_match_moves_local_contrast_towards_style(untrained, rng, smoothi
     stripes = np.sin(x / 1.5)[None, :, None] * np.ones((48, 1, 3), np.float32)
     c = np.clip(0.5 + 0.08 * stripes, 0, 1).astype(np.float32)
     s = np.clip(0.5 + 0.2 * stripes, 0, 1).astype(np.float32)
-    kw = {"smoothing": smoothing, "max_side": 32, "colour_fix": False}
+    kw = {"smoothing": smoothing, "max_side": 32, "colour_fix": False, "work_pixels": 0}
     plain = pipeline.transfer(c, s, detail_match=False, **kw)
     matched = pipeline.transfer(c, s, detail_match=True, **kw)
     assert matched.shape == c.shape and 0 <= matched.min() and matched.max() <= 1
@@ -148,7 +148,10 @@ def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
     from photostyle.smoothing import smooth_exact
 
     c = load_image(dpst / "content" / "15.png")[100:160, 200:280]
-    out = pipeline._smooth(c, c, (c, c), "exact", 1e-4, "cpu", (False, False), None)
+    from photostyle.smoothing.resolution import work_scale
+
+    paper = work_scale(c.shape[:2], 0)
+    out = pipeline._smooth(c, c, (c, c), "exact", 1e-4, "cpu", (False, False), None, paper)
     raw = smooth_exact(c, c)  # the plain formula: fewer windows at the border
     border = lambda a: np.concatenate([a[[0, -1]].ravel(), a[:, [0, -1]].ravel()])  # noqa: E731
     err_pad, err_raw = np.abs(border(out - c)).max(), np.abs(border(raw - c)).max()

@@ -177,7 +177,7 @@ def test_guided_bad_parameters():
 def test_matrix_free_operators_match_sparse_matrix(dpst):
     import torch
 
-    from photostyle.smoothing.exact import smoothing_system
+    from photostyle.smoothing.affinity import smoothing_system
     from photostyle.smoothing.matfree import MattingOperator, MattingOperatorCPU, pcg_jacobi, to_chw
 
     c, s = crop_pair(dpst, "45", 80, 300)
@@ -205,17 +205,47 @@ def test_exact_reports_progress_of_long_solves(dpst, monkeypatch, backend):
 
     c, s = crop_pair(dpst, "03", 120, 300)
     monkeypatch.setattr(cg, "PROGRESS_EVERY_S", 0.0)  # report every iteration
-    info, lines = {}, []
-    out = smooth_exact(c, s, backend=backend, info=info, progress=lines.append)
+    info, seen = {}, []
+    out = smooth_exact(c, s, backend=backend, info=info, progress=lambda *a: seen.append(a))
+    lines = [m for m, _ in seen]
+    fractions = [f for _, f in seen]
     assert info["iterations"] >= 2 and len(lines) == info["iterations"] - 1
     assert lines[0].startswith("smoothing: CG iteration 1, residual")
+    assert all(" left" in m for m in lines)  # time left, or 'time left unknown' at first
     residuals = [float(m.split("residual ")[1].split(" ")[0]) for m in lines]
     assert residuals[-1] < residuals[0]  # CG converges
-    # the default interval (5 s) keeps a short solve silent, with the same result
-    monkeypatch.setattr(cg, "PROGRESS_EVERY_S", 5.0)
-    quiet: list[str] = []
-    again = smooth_exact(c, s, backend=backend, progress=quiet.append)
+    # the fraction is monotone in [0, 1] and follows the residual on a log scale
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+    rtol = 5e-3
+    expect = np.log(residuals[0] / min(residuals)) / np.log(residuals[0] / rtol)
+    assert fractions[-1] == pytest.approx(min(1.0, expect), abs=0.02)  # printed to 2 digits
+    # the default interval keeps a short solve quiet, with the same result
+    monkeypatch.setattr(cg, "PROGRESS_EVERY_S", 60.0)
+    quiet: list = []
+    again = smooth_exact(c, s, backend=backend, progress=lambda *a: quiet.append(a))
     assert quiet == [] and np.array_equal(out, again)
+
+
+def test_progress_time_left_and_console_bar():
+    import io
+
+    from photostyle.progress import ConsoleProgress, format_seconds, time_left
+    from photostyle.smoothing.cg import solve_fraction
+
+    assert time_left(10.0, 0.25) == pytest.approx(30.0) and time_left(3.0, 0.0) is None
+    assert format_seconds(30.2) == "about 30 s left" and format_seconds(600) == "about 10 min left"
+    # residual 1e-1 -> 1e-3 with rtol 1e-4: two of the three decades done
+    assert solve_fraction(1e-1, 1e-3, 1e-4) == pytest.approx(2 / 3)
+    assert solve_fraction(1e-1, 1e-5, 1e-4) == 1.0 and solve_fraction(1e-1, 0.2, 1e-4) == 0.0
+    out = io.StringIO()
+    bar = ConsoleProgress(out)
+    bar("stylize level 4")
+    bar("smoothing: CG iteration 3", 0.5)
+    bar("smoothing: CG iteration 6", 1.0)
+    bar("done")
+    text = out.getvalue()
+    assert "] stylize level 4" in text and "100%" in text and " left" in text
+    assert text.rstrip().endswith("] done")
 
 
 def test_pcg_jacobi_reports_progress(dpst):

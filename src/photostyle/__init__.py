@@ -1,8 +1,29 @@
-"""photostyle: photorealistic style transfer (Li et al., ECCV 2018, "FastPhotoStyle")."""
+"""photostyle: photorealistic style transfer (Li et al., ECCV 2018, "FastPhotoStyle").
 
-from photostyle.device import resolve_device
-from photostyle.io import ImageError, load_image, save_image
-from photostyle.pipeline import transfer
+The public names are imported on first use (PEP 562), so that ``import photostyle`` and the
+command line's ``--help`` do not pay for torch and numba.
+"""
 
-__all__ = ["ImageError", "load_image", "save_image", "resolve_device", "transfer"]
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "ImageError": "photostyle.io",
+    "load_image": "photostyle.io",
+    "save_image": "photostyle.io",
+    "resolve_device": "photostyle.device",
+    "transfer": "photostyle.pipeline",
+}
+__all__ = sorted(_LAZY)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'photostyle' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

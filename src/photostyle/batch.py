@@ -187,7 +187,7 @@ def run_batch(
     if use_ray:
         from photostyle.batch_ray import run_ray
 
-        results = run_ray(todo, options, ray_address)
+        results = run_ray(todo, _safe_run, options, ray_address)
     else:
         results = _local(todo, options, workers)
     for job, err in results:

@@ -15,22 +15,28 @@ Ray is an optional dependency: ``pip install 'photostyle[ray]'``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
-from photostyle.batch import Job, _safe_run
+J = TypeVar("J")
 
 
 def run_ray(
-    jobs: list[Job], options: dict, address: str | None = None, cpus_per_task: int = 1
-) -> Iterator[tuple[Job, str | None]]:
-    """Submit one Ray task per job; yields ``(job, error or None)`` as tasks finish."""
+    jobs: list[J],
+    run: Callable[[J, dict, int], tuple[J, str | None]],
+    options: dict,
+    address: str | None = None,
+    cpus_per_task: int = 1,
+) -> Iterator[tuple[J, str | None]]:
+    """Submit ``run(job, options, threads)`` as one Ray task per job; yields its results
+    (``(job, error or None)``) as tasks finish. ``run`` must be importable on the nodes."""
     try:
         import ray
     except ImportError:
         raise ValueError("--ray needs Ray: pip install 'photostyle[ray]'") from None
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    task = ray.remote(num_cpus=cpus_per_task)(_safe_run)
+    task = ray.remote(num_cpus=cpus_per_task)(run)
     pending = [task.remote(job, options, cpus_per_task) for job in jobs]
     while pending:
         ready, pending = ray.wait(pending, num_returns=1)

@@ -21,6 +21,8 @@ from photostyle.cli_options import (
     MaxSideOption,
     OutOption,
     SmoothingOption,
+    WorkMpOption,
+    check_files,
     fail,
     normalise_args,
     transfer_options,
@@ -42,18 +44,25 @@ def smooth(
     eps: Annotated[float, typer.Option(help="guided filter eps (guided)")] = None,
     device: DeviceOption = "auto",
 ) -> None:
-    """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step)."""
+    """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step, at full size)."""
     from photostyle.io import load_image, save_image
-    from photostyle.smoothing import smooth as run_smooth
+    from photostyle.progress import ConsoleProgress
 
     try:
+        if method not in ("exact", "guided"):
+            raise ValueError(f"--method must be exact or guided, got {method!r}")
+        check_files(out, content, stylized)
+        from photostyle.smoothing import smooth as run_smooth
+
         c = load_image(content)
         s = load_image(stylized)
         t0 = time.perf_counter()
         kwargs = {k: v for k, v in {"radius": radius, "eps": eps}.items() if v is not None}
         if method == "exact":
-            kwargs["progress"] = lambda msg: typer.echo(msg, err=True)
+            kwargs["progress"] = bar = ConsoleProgress()
         r = run_smooth(c, s, method=method, lam=lam, device=device, **kwargs)
+        if method == "exact":
+            bar.close()
         dt = time.perf_counter() - t0
         save_image(out, r)
     except (ImageError, ValueError) as exc:
@@ -71,6 +80,7 @@ def transfer(
     lam: LamOption = 1e-4,
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
+    work_mp: WorkMpOption = 1.0,
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
     auto_labels: AutoLabelsOption = None,
@@ -80,18 +90,19 @@ def transfer(
     device: DeviceOption = "auto",
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
-    from photostyle.io import save_image
-    from photostyle.pipeline import transfer as run_transfer
+    from photostyle.progress import ConsoleProgress
 
-    t0 = time.perf_counter()
-
-    def progress(msg: str) -> None:
-        typer.echo(f"[{time.perf_counter() - t0:6.1f} s] {msg}", err=True)
-
+    progress = ConsoleProgress()
     try:
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
         )
+        if (content_mask is None) != (style_mask is None):
+            raise ValueError("give both --content-mask and --style-mask, or neither")
+        check_files(out, content, style, content_mask, style_mask)
+        from photostyle.io import save_image
+        from photostyle.pipeline import transfer as run_transfer
+
         report: dict = {}
         r = run_transfer(
             content,
@@ -103,8 +114,10 @@ def transfer(
             report=report,
             **options,
         )
+        progress(f"writing {out}")
         save_image(out, r)
     except (ImageError, ValueError, FileNotFoundError) as exc:
+        progress.close()
         fail(str(exc))
     if verbose and "auto_labels" in report:
         typer.echo(f"automatic labels: {report['auto_labels']}", err=True)
@@ -127,6 +140,7 @@ def batch(
     auto_labels: AutoLabelsOption = None,
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
+    work_mp: WorkMpOption = 1.0,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ray: Annotated[
         str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")
@@ -145,7 +159,7 @@ def batch(
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
         )
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:
@@ -184,6 +198,16 @@ def bench(
     except ValueError as exc:
         fail(str(exc))
     typer.echo(json.dumps(result, indent=1))
+
+
+@app.command()
+def warmup() -> None:
+    """Compile the smoothing kernels into the cache (run by `make install`; takes ~15 s once)."""
+    from photostyle.kernels import warm_up
+
+    t0 = time.perf_counter()
+    seconds = warm_up()
+    typer.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s {seconds}", err=True)
 
 
 @app.command()

@@ -26,6 +26,14 @@ DetailMatchOption = Annotated[
         help="match the style's detail energy per scale (local contrast) before the final smoothing"
     ),
 ]
+WorkMpOption = Annotated[
+    float,
+    typer.Option(
+        help="megapixels at which the look is solved: larger photos are solved at this size "
+        "and upsampled with their own full-resolution detail, so that every size gets the "
+        "same look; 0 = full size with the paper's lambda"
+    ),
+]
 AutoLabelsOption = Annotated[
     str,
     typer.Option(
@@ -75,11 +83,29 @@ def transfer_options(
     colour_fix: bool,
     detail_match: bool,
     device: str,
+    work_mp: float = 1.0,
 ) -> dict:
-    """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options."""
+    """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options.
+
+    Every option is checked here, without heavy imports, so that a bad value is reported
+    in milliseconds (:class:`ValueError` with a one-line message).
+    """
+    import math
+
+    from photostyle.device import resolve_device
+
     if smoothing not in ("exact", "guided", "none"):
         raise ValueError(f"--smoothing must be exact, guided or none, got {smoothing!r}")
+    if not math.isfinite(lam) or lam <= 0:
+        raise ValueError(f"--lam must be a finite number > 0, got {lam}")
+    if max_side < 16:
+        raise ValueError(f"--max-side must be >= 16, got {max_side}")
+    if not math.isfinite(work_mp) or work_mp < 0 or 0 < work_mp < 0.05:
+        raise ValueError(f"--work-mp must be 0 (full size) or >= 0.05, got {work_mp}")
+    if device != "auto":
+        resolve_device(device)
     return {
+        "work_pixels": work_mp * 1e6,
         "smoothing": None if smoothing == "none" else smoothing,
         "lam": lam,
         "max_side": max_side,
@@ -88,6 +114,19 @@ def transfer_options(
         "detail_match": detail_match,
         "device": device,
     }
+
+
+def check_files(out: Path | None, *inputs: Path | None) -> None:
+    """Fail-fast checks before any work: each input exists and its header is a readable image
+    within the pixel limit, and ``out`` can be written (extension, folder). Raises
+    :class:`photostyle.io.ImageError`."""
+    from photostyle.io import check_output_path, probe_image
+
+    for p in inputs:
+        if p is not None:
+            probe_image(p)
+    if out is not None:
+        check_output_path(out)
 
 
 def fail(message: str) -> None:

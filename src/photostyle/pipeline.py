@@ -23,8 +23,16 @@ from photostyle.labels import auto_labels as make_auto_labels
 from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
-from photostyle.smoothing import smooth, smooth_guided
-from photostyle.smoothing.exact import ExactSmoother, check_lam
+from photostyle.smoothing.exact import ExactSmoother
+from photostyle.smoothing.guided import DEFAULT_RADIUS, guided_smooth
+from photostyle.smoothing.inputs import check_lam
+from photostyle.smoothing.resolution import (
+    DEFAULT_WORK_PIXELS,
+    WorkScale,
+    to_work,
+    upsample_result,
+    work_scale,
+)
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
@@ -112,13 +120,14 @@ def transfer(
     lam: float = 1e-4,
     max_side: int = DEFAULT_MAX_SIDE,
     alpha: float = 1.0,
+    work_pixels: float | None = DEFAULT_WORK_PIXELS,
     content_labels: str | os.PathLike | np.ndarray | None = None,
     style_labels: str | os.PathLike | np.ndarray | None = None,
     auto_labels: bool | int = False,
     colour_fix: bool = DEFAULT_COLOUR_FIX,
     detail_match: bool = DEFAULT_DETAIL_MATCH,
     device: str = "auto",
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[..., None] | None = None,
     report: dict | None = None,
 ) -> ImageLike:
     """Restyle ``content`` to look like ``style``, photorealistically.
@@ -128,9 +137,15 @@ def transfer(
             ``3 x H x W`` tensors.
         smoothing: ``"exact"`` (closed form, default), ``"guided"`` (fast approximation) or
             ``None`` (stylization only, upsampled to the content size).
-        lam: smoothing weight (exact), > 0.
+        lam: smoothing weight (exact), > 0, as at the reference resolution (0.35 MP; see
+            :mod:`photostyle.smoothing.resolution`).
         max_side: long side (pixels) at which stylization runs, >= 16.
         alpha: WCT strength in [0, 1].
+        work_pixels: largest pixel count at which the smoothing is solved (default 1 MP);
+            larger photos are solved at that size and carried to full size by local affine
+            upsampling, and every pixel-sized parameter is scaled, so that a photo gets the
+            same look at every size. ``0`` (or ``None``): the paper's formula at full size
+            with ``lam`` as given.
         content_labels, style_labels: label maps (mask files, index or colour-coded, or
             ``H x W`` int arrays), both or neither; see :mod:`photostyle.labels`.
         auto_labels: ``True`` for automatic label maps (number of labels chosen
@@ -143,7 +158,9 @@ def transfer(
             guided filter (a preview whose statistics are matched), then smoothed once with
             the chosen method; with neither, the result is the paper's plain F1 -> F2.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
-        progress: optional callback receiving a short message per stage.
+        progress: optional callback ``progress(message, fraction=None)``: a message per
+            stage, and the running solve's fraction with its time left
+            (:mod:`photostyle.progress`).
         report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}`` and,
             with automatic labels, ``{"auto_labels": K}``.
 
@@ -168,7 +185,9 @@ def transfer(
             raise ValueError(
                 f"{name}: image of {a.shape[1]}x{a.shape[0]} is too small (min side {MIN_SIDE})"
             )
-    c_small = _resize_max_side(c, max_side)
+    scale = work_scale(c.shape[:2], work_pixels)
+    c_work = to_work(c, scale)
+    c_small = _resize_max_side(c_work, max_side)
     s_small = _resize_max_side(s, max_side)
     if (content_labels is None) != (style_labels is None):
         raise ValueError("give both content and style label maps, or neither")
@@ -208,7 +227,14 @@ def transfer(
         report["fallbacks"] = fallbacks
     y = y[0].permute(1, 2, 0).cpu().numpy()
     fixes = (colour_fix, detail_match)
-    result = _smooth(c, y, (s_small, s), smoothing, lam, dev, fixes, progress)
+    result = _smooth(c_work, y, (s_small, s), smoothing, lam, dev, fixes, progress, scale)
+    if scale.upsampled:
+        if progress:
+            progress("upsampling to full size")
+        if smoothing is None:
+            result = resize_float(result, c.shape[1::-1])
+        else:
+            result = upsample_result(c_work, result, c)
     return _like(result, content)
 
 
@@ -220,9 +246,11 @@ def _smooth(
     lam: float,
     dev: str,
     fixes: tuple[bool, bool],
-    progress: Callable[[str], None] | None,
+    progress: Callable[..., None] | None,
+    scale: WorkScale,
 ) -> np.ndarray:
-    """F2 on the full-size content ``c`` with ``Y = y``, after the optional statistics match.
+    """F2 on the content ``c`` (at the working size) with ``Y = y``, after the optional
+    statistics match; ``lam`` and the guided radius are scaled by ``scale``.
 
     ``styles``: the style at stylization size (for the colour statistics) and at full size (for
     the detail energies); ``fixes``: ``(colour_fix, detail_match)``. With a fix, ``Y`` is
@@ -235,11 +263,12 @@ def _smooth(
     y = np.ascontiguousarray(y, np.float32)
     colour_fix, detail = fixes
     matched = colour_fix or detail
+    radius = max(1, round(scale.length(DEFAULT_RADIUS)))
     if matched:
         if progress:
             progress("matching colour and detail statistics")
         if smoothing is not None:
-            y = smooth_guided(c, y, device=dev)
+            y = guided_smooth(c, y, radius=radius, device=dev)
         if colour_fix:
             y = match_colour(y, styles[0])
         if detail:
@@ -249,13 +278,13 @@ def _smooth(
     if progress:
         progress(f"smoothing ({smoothing})")
     if smoothing == "guided":
-        return smooth(c, y, method="guided", device=dev)
+        return guided_smooth(c, y, radius=radius, device=dev)
     # The normalised affinity gives border pixels fewer windows (degree 4 or 6, not 9), which
     # tints a 2-pixel frame (affine residual 1.95 -> 0.33 on dpst pair 15 without it): smooth
     # a reflect-padded image and crop.
     p = EXACT_PAD
     pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
-    smoother = ExactSmoother(pad(c), lam, device=dev)
+    smoother = ExactSmoother(pad(c), scale.lam(lam), device=dev)
     if matched:  # start from the matched image, which is nearly smooth already
         result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL, progress=progress)
     else:

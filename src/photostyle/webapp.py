@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,11 +57,15 @@ def run_transfer(
     max_side: float,
     colour_fix: bool = DEFAULT_COLOUR_FIX,
     detail_match: bool = DEFAULT_DETAIL_MATCH,
+    work_mp: float = 1.0,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Callable[..., None] | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
     """The app's handler. Returns (before/after pair, side-by-side, download path, info line).
 
-    Raises ``ValueError`` / :class:`ImageError` with a one-line message on bad input.
+    ``progress(message, fraction=None)``: stage messages and the running solve's fraction
+    (see :mod:`photostyle.progress`). Raises ``ValueError`` / :class:`ImageError` with a
+    one-line message on bad input.
     """
     from photostyle.pipeline import transfer
 
@@ -83,6 +88,8 @@ def run_transfer(
         auto_labels=bool(auto_labels) and cm is None,
         colour_fix=bool(colour_fix),
         detail_match=bool(detail_match),
+        work_pixels=float(work_mp) * 1e6,
+        progress=progress,
     )
     dt = time.perf_counter() - t0
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / "photostyle_result.png"
@@ -92,13 +99,23 @@ def run_transfer(
     return (c, result), side_by_side([c, s, result]), str(out), info
 
 
+def gradio_progress(bar: object) -> Callable[..., None]:
+    """A :mod:`photostyle.progress` callback that drives a ``gr.Progress`` bar: stages as
+    its text, the running solve as its fraction (with the time left in the text)."""
+
+    def update(message: str, fraction: float | None = None) -> None:
+        bar(fraction, desc=message)
+
+    return update
+
+
 def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is optional)
     """The gradio Blocks app (not launched)."""
     import gradio as gr
 
-    def handler(*args: object) -> tuple:
+    def handler(*args: object, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
         try:
-            return run_transfer(*args, max_pixels=max_pixels)
+            return run_transfer(*args, max_pixels=max_pixels, progress=gradio_progress(progress))
         except (ImageError, ValueError, FileNotFoundError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
@@ -124,6 +141,14 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             detail_match = gr.Checkbox(
                 label="Detail match (match the style's local contrast)", value=DEFAULT_DETAIL_MATCH
             )
+            work_mp = gr.Slider(
+                0,
+                4,
+                value=1,
+                step=0.25,
+                label="Working resolution (MP): the look is solved at this size and carried "
+                "to full size (0 = full size, paper's lambda)",
+            )
         go = gr.Button("Transfer", variant="primary", elem_id="run")
         info = gr.Textbox(label="Status", interactive=False, elem_id="info")
         slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
@@ -142,6 +167,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 max_side,
                 colour_fix,
                 detail_match,
+                work_mp,
             ],
             [slider, strip, download, info],
             concurrency_limit=1,

@@ -1,4 +1,17 @@
-"""Photorealistic smoothing (F2): exact matting-Laplacian solve and guided-filter approximation."""
+"""Photorealistic smoothing (F2): the system, its solvers, and the working resolution.
+
+* :mod:`~photostyle.smoothing.affinity`: the system: the content's matting affinity /
+  Laplacian (5x5 stencil, applied without assembling a matrix).
+* :mod:`~photostyle.smoothing.solvers`: the solvers behind one interface (parallel
+  incomplete-Cholesky PCG, matrix-free PCG on CPU or CUDA, direct LU), with
+  :mod:`~photostyle.smoothing.cg` and :mod:`~photostyle.smoothing.ichol` as their parts.
+* :mod:`~photostyle.smoothing.exact`: the closed form ``R = (1-a)(I - aS)^-1 Y`` at the
+  image's own size (:func:`smooth_exact`, :func:`smooth_direct`).
+* :mod:`~photostyle.smoothing.guided`: the guided-filter approximation (:func:`smooth_guided`).
+* :mod:`~photostyle.smoothing.resolution`: the working resolution: parameters given at a
+  reference size, solve at a capped size, local affine upsampling to full size.
+* :mod:`~photostyle.smoothing.inputs`: validation, done once at these entrances.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +35,9 @@ def smooth(
 ) -> np.ndarray:
     """Smooth ``stylized`` (``h x w x 3`` float in [0,1]) guided by ``content`` (``H x W x 3``).
 
-    ``method="exact"`` solves the paper's closed form (``lam`` applies); ``"guided"`` runs the
-    guided-filter approximation (``radius``, ``eps`` keyword arguments). Returns ``H x W x 3``
-    float32 in [0, 1].
+    ``method="exact"`` solves the paper's closed form at the content's size (``lam`` applies);
+    ``"guided"`` runs the guided-filter approximation (``radius``, ``eps`` keyword arguments).
+    Returns ``H x W x 3`` float32 in [0, 1].
     """
     if method == "exact":
         return smooth_exact(content, stylized, lam=lam, device=device, **kwargs)

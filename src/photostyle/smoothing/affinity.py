@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
-from pymatting import cf_laplacian
 
 #: Regularisation of the window covariance, as in the paper's reference code.
 DEFAULT_EPS = 1e-7
@@ -53,6 +52,8 @@ def matting_laplacian(
         raise ValueError(
             f"image of {w}x{h} pixels is too small: both sides must be >= {2 * radius + 1}"
         )
+    from pymatting import cf_laplacian  # the reference build (tests); imported when needed
+
     img = np.ascontiguousarray(image, dtype=np.float64)
     return cf_laplacian(img, epsilon=eps, radius=radius).tocsr()
 
@@ -217,3 +218,25 @@ class StencilSystem:
         indices, data = np.empty(indptr[-1], np.int32), np.empty(indptr[-1])
         _stencil_csr(self.stencil, self.diag, self.perm, self.inv, indptr, indices, data)
         return sp.csr_matrix((data, indices, indptr), shape=self.shape)
+
+
+def smoothing_operator(
+    content: np.ndarray, lam: float, eps: float = DEFAULT_EPS, perm: np.ndarray | None = None
+) -> tuple[StencilSystem, np.ndarray]:
+    """``(A, sqrt(D))``: ``A = L + lam D`` of a content ``H x W x 3`` as a stencil operator.
+
+    Unknowns are numbered by ``perm`` (new index -> row-major pixel; default row-major);
+    ``sqrt(D)`` (float64) in the same order.
+    """
+    h, w = content.shape[:2]
+    perm = np.arange(h * w) if perm is None else perm
+    d = window_counts(h, w)[perm]
+    return StencilSystem(laplacian_stencil(content, eps), lam * d, perm), np.sqrt(d)
+
+
+def smoothing_system(
+    content: np.ndarray, lam: float, eps: float = DEFAULT_EPS, perm: np.ndarray | None = None
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """:func:`smoothing_operator` with ``A`` assembled (csr, float64, sorted indices)."""
+    A, sd = smoothing_operator(content, lam, eps, perm)
+    return A.tocsr(), sd

@@ -7,6 +7,7 @@ iteration is the matrix product and the preconditioner.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -15,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 #: Seconds between two progress messages of a running solve (see ``progress`` arguments).
-PROGRESS_EVERY_S = 5.0
+PROGRESS_EVERY_S = 0.5
 _CHUNKS = 64
 
 
@@ -103,18 +104,42 @@ def pcg(
     return x, maxiter
 
 
+def solve_fraction(first: float, rel: float, rtol: float) -> float:
+    """How far a CG solve is, in [0, 1], from its relative residuals.
+
+    CG residuals fall about geometrically, so the fraction is measured on a log scale:
+    ``log(first / rel) / log(first / rtol)`` (``first``: the residual after iteration 1).
+    """
+    if first <= rtol or rel <= rtol:
+        return 1.0
+    if rel >= first:
+        return 0.0
+    return min(1.0, math.log(first / rel) / math.log(first / rtol))
+
+
 def progress_callback(
-    progress: Callable[[str], None] | None, rtol: float
+    progress: Callable[..., None] | None, rtol: float
 ) -> Callable[[int, float], None] | None:
-    """CG callback that sends ``progress`` a line at most every ``PROGRESS_EVERY_S`` seconds."""
+    """CG callback that calls ``progress(message, fraction)`` at most every
+    ``PROGRESS_EVERY_S`` seconds: the iteration, the residual and the estimated time left
+    (:func:`solve_fraction`, extrapolated from the time taken so far)."""
+    from photostyle.progress import format_seconds, time_left
+
     if progress is None:
         return None
-    last = [time.perf_counter()]
+    state = {"t0": time.perf_counter(), "last": time.perf_counter(), "first": None, "f": 0.0}
 
     def callback(it: int, rel: float) -> None:
         now = time.perf_counter()
-        if now - last[0] >= PROGRESS_EVERY_S:
-            last[0] = now
-            progress(f"smoothing: CG iteration {it}, residual {rel:.1e} (stops at {rtol:.1e})")
+        if state["first"] is None:
+            state["first"], state["t0"] = rel, now
+        state["f"] = max(state["f"], solve_fraction(state["first"], rel, rtol))
+        if now - state["last"] >= PROGRESS_EVERY_S:
+            state["last"] = now
+            left = format_seconds(time_left(now - state["t0"], state["f"]))
+            progress(
+                f"smoothing: CG iteration {it}, residual {rel:.1e} (stops at {rtol:.1e}), {left}",
+                state["f"],
+            )
 
     return callback

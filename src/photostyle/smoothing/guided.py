@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from photostyle.device import resolve_device
+from photostyle.smoothing.inputs import check_inputs
 
 #: Defaults chosen on dpst-dev as the setting closest to the exact smoothing (lam = 1e-4):
 #: radius 16, eps 1e-4, coefficients at 1/4 resolution gave a mean |guided - exact| of
@@ -115,6 +116,28 @@ def fast_guided_filter(
     return (a * guide.unsqueeze(1)).sum(0) + b
 
 
+def guided_smooth(
+    content: np.ndarray,
+    stylized: np.ndarray,
+    radius: int = DEFAULT_RADIUS,
+    eps: float = DEFAULT_EPS,
+    subsample: int | None = None,
+    device: str = "cpu",
+) -> np.ndarray:
+    """:func:`smooth_guided` on validated inputs: ``content`` and ``stylized`` both
+    ``H x W x 3`` float32 in [0, 1] (same size), ``radius >= 1``, ``eps > 0``, a resolved
+    ``device``. Returns ``H x W x 3`` float32 in [0, 1]."""
+    g = torch.from_numpy(np.ascontiguousarray(content.transpose(2, 0, 1))).to(device, torch.float32)
+    p = torch.from_numpy(np.ascontiguousarray(stylized.transpose(2, 0, 1))).to(
+        device, torch.float32
+    )
+    if subsample is None:
+        subsample = max(1, radius // 4)
+    with torch.no_grad():
+        q = fast_guided_filter(g, p, radius, eps, subsample)
+    return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy()
+
+
 def smooth_guided(
     content: np.ndarray,
     stylized: np.ndarray,
@@ -137,18 +160,9 @@ def smooth_guided(
     Returns:
         ``H x W x 3`` float32 in [0, 1].
     """
-    from photostyle.smoothing.exact import check_inputs
-
     content, stylized = check_inputs(content, stylized)
     if radius < 1:
         raise ValueError(f"radius must be >= 1, got {radius}")
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps}")
-    dev = resolve_device(device)
-    g = torch.from_numpy(np.ascontiguousarray(content.transpose(2, 0, 1))).to(dev, torch.float32)
-    p = torch.from_numpy(np.ascontiguousarray(stylized.transpose(2, 0, 1))).to(dev, torch.float32)
-    if subsample is None:
-        subsample = max(1, radius // 4)
-    with torch.no_grad():
-        q = fast_guided_filter(g, p, radius, eps, subsample)
-    return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy()
+    return guided_smooth(content, stylized, radius, eps, subsample, resolve_device(device))
