@@ -110,31 +110,49 @@ def mask_to_labels(mask: Image.Image | np.ndarray) -> np.ndarray:
     return clean_isolated(labels)
 
 
-def fit_to(labels: np.ndarray, shape: tuple[int, int], name: str = "mask") -> np.ndarray:
-    """Resize labels to ``shape`` (nearest) when they differ by a few pixels; else raise."""
-    h, w = labels.shape
-    H, W = shape
-    if (h, w) == (H, W):
-        return labels
+def _check_size(size: tuple[int, int], shape: tuple[int, int], name: str) -> None:
+    """A mask of ``size = (h, w)`` may differ from its image's ``shape`` by a few pixels."""
+    (h, w), (H, W) = size, shape
     if abs(h - H) > max(2, SIZE_TOLERANCE * H) or abs(w - W) > max(2, SIZE_TOLERANCE * W):
         raise ValueError(
             f"{name}: size {w}x{h} does not match its image {W}x{H} (aspect ratio "
             f"{w / h:.3f} vs {W / H:.3f}); masks must have the image's size"
         )
-    return np.asarray(Image.fromarray(labels.astype(np.int32)).resize((W, H), Image.NEAREST))
 
 
-def load_labels(path: str | os.PathLike, shape: tuple[int, int]) -> np.ndarray:
-    """Read a mask file and return labels of the image's ``shape`` (``H x W`` int32)."""
-    im = _open_checked(Path(path), DEFAULT_MAX_PIXELS)
+def fit_to(labels: np.ndarray, shape: tuple[int, int], name: str = "mask") -> np.ndarray:
+    """Resize labels to ``shape`` (nearest) when they differ by a few pixels; else raise."""
+    if labels.shape == tuple(shape):
+        return labels
+    _check_size(labels.shape, shape, name)
+    return downsample_labels(labels, shape)
+
+
+def load_labels(
+    path: str | os.PathLike, shape: tuple[int, int], out_shape: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Read a mask file for an image of ``shape`` (``H, W``); return ``H x W`` int32 labels,
+    or labels of ``out_shape`` when given.
+
+    With ``out_shape`` the mask is resized (nearest) to it *before* its colours are snapped and
+    isolated pixels cleaned, so that the cleaning works at the resolution the labels are used
+    at (the stylization size), the same for a 0.3 MP and a 48 MP mask, and costs O(out_shape).
+    """
+    im = _open_checked(Path(path), DEFAULT_MAX_PIXELS, decode=False)
     try:
-        labels = mask_to_labels(im)
-    except ValueError as exc:
-        raise ImageError(f"{path}: {exc}") from None
-    try:
-        return fit_to(labels, shape, str(path))
+        _check_size((im.height, im.width), shape, str(path))
     except ValueError as exc:
         raise ImageError(str(exc)) from None
+    target = tuple(out_shape or shape)
+    try:
+        if (im.height, im.width) != target:
+            im = im.resize(target[::-1], Image.NEAREST)
+        labels = mask_to_labels(im)
+    except (OSError, SyntaxError) as exc:
+        raise ImageError(f"{path}: truncated or corrupt mask ({exc})") from None
+    except ValueError as exc:
+        raise ImageError(f"{path}: {exc}") from None
+    return labels
 
 
 @dataclass

@@ -99,11 +99,11 @@ def _resize_max_side(img: np.ndarray, max_side: int) -> np.ndarray:
 def _labels(
     labels: str | os.PathLike | np.ndarray, full: tuple[int, int], small: tuple[int, int], name: str
 ) -> np.ndarray:
-    """Label map fitted to the image (``full``), then resized (nearest) to ``small``."""
+    """Label map checked against the image size (``full``) and resized (nearest) to ``small``,
+    the stylization size at which mask files are parsed and cleaned."""
     if isinstance(labels, str | os.PathLike):
-        lab = load_labels(labels, full)
-    else:
-        lab = fit_to(mask_to_labels(np.asarray(labels)), full, name)
+        return load_labels(labels, full, small)
+    lab = fit_to(mask_to_labels(np.asarray(labels)), full, name)
     return downsample_labels(lab, small)
 
 
