@@ -58,11 +58,11 @@ def test_affine_fit_carries_a_local_affine_result_to_full_size(rng):
 
     small = resize_float(full, (120, 80))
     coef = affine_coefficients(small, look(small))
-    assert np.abs(apply_affine(coef, small) - look(small)).max() < 1 / 255  # eps bias
+    assert np.abs(apply_affine(coef, small) - look(small)).max() < 2 / 255  # the prior's bias
     err = np.abs(apply_affine(coef, full) - look(full))  # the full-size detail is kept ...
     blurry = np.abs(resize_float(look(small), (360, 240)) - look(full))  # ... unlike a resize
-    assert err.mean() < 0.5 / 255 and np.percentile(err, 99) < 2 / 255
-    assert err.mean() < 0.25 * blurry.mean()
+    assert err.mean() < 1 / 255 and np.percentile(err, 99) < 4 / 255
+    assert err.mean() < 0.3 * blurry.mean()
 
 
 def psnr(a, b):
@@ -114,3 +114,22 @@ def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
     assert seen[0] == ((40 + pad, 60 + pad), 1e-4)
     assert seen[1][0] == (40 + pad, 60 + pad)
     assert seen[1][1] == pytest.approx(1e-4 * REFERENCE_PIXELS / 2400)
+
+
+def test_fine_texture_the_working_size_cannot_see_keeps_the_local_gain(rng):
+    """A flat patch at the working size may hold fine texture at full size (grain, foliage):
+    it is carried with the patch's brightness gain (the prior), not flattened."""
+    from photostyle.io import resize_float
+
+    yy, xx = np.mgrid[0:256, 0:256]
+    checker = ((yy + xx) % 2 * 2 - 1)[..., None].astype(np.float32)  # 1-pixel texture
+    full = np.clip(0.5 + 0.04 * checker, 0, 1).astype(np.float32)
+    full = np.repeat(full, 3, axis=2)
+    small = resize_float(full, (64, 64))  # the checker averages out: flat 0.5
+    assert small.std() < 1e-3
+    gain = 0.6
+    coef = affine_coefficients(small, gain * small)
+    out = apply_affine(coef, full)
+    texture = lambda a: np.abs(a - a.mean()).mean()  # noqa: E731
+    assert texture(out) == pytest.approx(gain * texture(full), rel=0.1)
+    assert out.mean() == pytest.approx(gain * 0.5, abs=1 / 255)

@@ -113,9 +113,32 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
     """The gradio Blocks app (not launched)."""
     import gradio as gr
 
-    def handler(*args: object, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    # explicit parameters: gradio passes the inputs in order and the progress tracker by the
+    # position of the parameter whose default is gr.Progress (so not after *args)
+    def handler(  # noqa: ANN202
+        content: object,
+        style: object,
+        cmask: object,
+        smask: object,
+        auto: object,
+        smoothing: object,
+        lam: object,
+        max_side: object,
+        colour_fix: object,
+        detail_match: object,
+        work_mp: object,
+        progress: object = gr.Progress(),  # noqa: B008
+    ):
+        args = (content, style, cmask, smask, auto, smoothing, lam, max_side)
         try:
-            return run_transfer(*args, max_pixels=max_pixels, progress=gradio_progress(progress))
+            return run_transfer(
+                *args,
+                colour_fix,
+                detail_match,
+                work_mp,
+                max_pixels=max_pixels,
+                progress=gradio_progress(progress),
+            )
         except (ImageError, ValueError, FileNotFoundError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
