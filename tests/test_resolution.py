@@ -45,10 +45,10 @@ def test_apply_affine_equals_dense_bilinear_upsampling(rng):
 
 
 def test_affine_fit_carries_a_local_affine_result_to_full_size(rng):
-    """A result that is an affine colour map of the content is reproduced at any size."""
-    yy, xx = np.mgrid[0:240, 0:360] / 360.0
-    full = np.stack([xx, yy, 0.5 + 0.3 * np.sin(9 * xx * yy)], -1)
-    full = np.clip(full + 0.03 * rng.standard_normal(full.shape), 0, 1).astype(np.float32)
+    """A result that is an affine colour map of a textured content is reproduced at any size."""
+    yy, xx = np.mgrid[0:240, 0:360] / 12.0  # structure the working size sees (period ~8 px)
+    full = np.stack([np.sin(xx), np.cos(yy), np.sin(0.7 * (xx + yy))], -1) * 0.2 + 0.5
+    full = np.clip(full + 0.02 * rng.standard_normal(full.shape), 0, 1).astype(np.float32)
     m = np.array([[0.5, 0.2, 0.0], [0.1, 0.6, 0.1], [0.0, 0.2, 0.4]], np.float32)
 
     def look(img):
@@ -58,11 +58,11 @@ def test_affine_fit_carries_a_local_affine_result_to_full_size(rng):
 
     small = resize_float(full, (120, 80))
     coef = affine_coefficients(small, look(small))
-    assert np.abs(apply_affine(coef, small) - look(small)).max() < 2 / 255  # the prior's bias
+    assert np.abs(apply_affine(coef, small) - look(small)).max() < 2 / 255
     err = np.abs(apply_affine(coef, full) - look(full))  # the full-size detail is kept ...
     blurry = np.abs(resize_float(look(small), (360, 240)) - look(full))  # ... unlike a resize
     assert err.mean() < 1 / 255 and np.percentile(err, 99) < 4 / 255
-    assert err.mean() < 0.3 * blurry.mean()
+    assert err.mean() < 0.5 * blurry.mean()  # the rest: noise finer than the working size
 
 
 def psnr(a, b):

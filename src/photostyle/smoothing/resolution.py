@@ -43,13 +43,14 @@ DEFAULT_WORK_PIXELS = 1_000_000
 #: Smallest accepted working resolution (pixels) other than 0 (= full size, paper's lam).
 MIN_WORK_PIXELS = 50_000
 #: Window radius and regularisation of the affine fit at the working resolution (see
-#: :func:`affine_coefficients`). Measured on the highres photos (28-hex, 35-empty, canon,
-#: iphone; styles 09/21/45/57), in process: eps 3e-5 gives a scale consistency of 45-55 dB and
-#: a full-size gradient SSIM above the working resolution's on all five (1e-4: more detail,
-#: about 42 dB; 1e-5: 46 dB, detail below the working resolution's on four). Radius 1 fits
-#: worse (40 dB at eps 1e-5), 3-4 no better than 2.
-FIT_RADIUS = 2
-FIT_EPS = 3e-5
+#: :func:`affine_coefficients`). Measured in process on the highres photos (28-hex, 35-empty,
+#: canon, iphone; styles 09/21/45/57) and the iphone photo upscaled to 12 / 24 MP: radius 1,
+#: eps 1e-4 gives a scale consistency of 43-54 dB and a full-size gradient SSIM above the
+#: working resolution's on all seven (0.71-0.89 against 0.61-0.83); radius 2, eps 3e-5:
+#: 45-55 dB, 0.66-0.86, but below the working resolution on the upscaled 24 MP photo;
+#: radius 2, eps 1e-5 (no gain prior): 46 dB, detail below the working resolution on four.
+FIT_RADIUS = 1
+FIT_EPS = 1e-4
 #: Mean guide brightness below which the gain prior divides by this floor; the largest gain.
 GAIN_FLOOR = 0.1
 GAIN_MAX = 2.0
