@@ -117,19 +117,17 @@ def fast_guided_filter(
 
 
 def guided_smooth(
-    content: np.ndarray,
-    stylized: np.ndarray,
-    radius: int = DEFAULT_RADIUS,
-    eps: float = DEFAULT_EPS,
-    subsample: int | None = None,
-    device: str = "cpu",
+    content: np.ndarray, stylized: np.ndarray, radius: int = DEFAULT_RADIUS, **options: object
 ) -> np.ndarray:
     """:func:`smooth_guided` on validated inputs: ``content`` and ``stylized`` both
-    ``H x W x 3`` float32 in [0, 1] (same size), ``radius >= 1``, ``eps > 0``, a resolved
-    ``device``. Returns ``H x W x 3`` float32 in [0, 1]."""
-    g = torch.from_numpy(np.ascontiguousarray(content.transpose(2, 0, 1))).to(device, torch.float32)
-    p = torch.from_numpy(np.ascontiguousarray(stylized.transpose(2, 0, 1))).to(
-        device, torch.float32
+    ``H x W x 3`` float32 in [0, 1] (same size), ``radius >= 1``; ``options``: ``eps`` (> 0),
+    ``subsample`` and a resolved ``device`` (default ``"cpu"``). Returns ``H x W x 3``
+    float32 in [0, 1]."""
+    device = options.get("device", "cpu")
+    eps, subsample = options.get("eps", DEFAULT_EPS), options.get("subsample")
+    g, p = (
+        torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))).to(device, torch.float32)
+        for a in (content, stylized)
     )
     if subsample is None:
         subsample = max(1, radius // 4)
@@ -165,4 +163,5 @@ def smooth_guided(
         raise ValueError(f"radius must be >= 1, got {radius}")
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps}")
-    return guided_smooth(content, stylized, radius, eps, subsample, resolve_device(device))
+    dev = resolve_device(device)
+    return guided_smooth(content, stylized, radius, eps=eps, subsample=subsample, device=dev)
