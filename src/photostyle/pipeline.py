@@ -285,6 +285,9 @@ def _smooth(
     p = EXACT_PAD
     pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
     smoother = ExactSmoother(pad(c), scale.lam(lam), device=dev)
+    if progress:
+        build_s = smoother.info["system_s"] + smoother.info["precond_s"]
+        progress(f"smoothing: system built in {build_s:.1f} s, solving")
     if matched:  # start from the matched image, which is nearly smooth already
         result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL, progress=progress)
     else:

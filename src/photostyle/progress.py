@@ -49,7 +49,9 @@ class ConsoleProgress:
         self.bar = None
 
     def __call__(self, message: str, fraction: float | None = None) -> None:
-        if fraction is None:
+        if fraction is None:  # a new stage: the running step is done
+            if self.bar is not None:
+                self.bar.update(self.bar.total - self.bar.n)
             self.close()
             print(f"[{time.perf_counter() - self.t0:6.1f} s] {message}", file=self.stream)
             return
@@ -64,8 +66,7 @@ class ConsoleProgress:
                 bar_format=BAR_FORMAT,
                 desc=message.split(":")[0],
             )
-        self.bar.n = max(self.bar.n, min(1000, round(fraction * 1000)))
-        self.bar.refresh()
+        self.bar.update(max(0, min(1000, round(fraction * 1000)) - self.bar.n))
 
     def close(self) -> None:
         """Finish the running bar, if any."""
