@@ -31,6 +31,11 @@ def bsds_val() -> Path:
 
 
 @pytest.fixture
+def highres() -> Path:
+    return require_shared("highres")
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 

@@ -39,11 +39,20 @@ def exif_jpeg(rng, orientation: int) -> bytes:
 
 def make_bad_files(tmp_path, rng) -> dict:
     """name -> (bytes, expected problem substring)"""
+    from photostyle.io import register_plugins
+
+    register_plugins()  # HEIF encoder (pillow-heif)
     good_png = png_bytes(photo(rng))
     buf = io.BytesIO()
     photo(rng).save(buf, "JPEG")
     good_jpg = buf.getvalue()
+    buf = io.BytesIO()
+    photo(rng).save(buf, "HEIF")
+    good_heif = buf.getvalue()
+    heif_header = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
     return {
+        "truncated.heic": (good_heif[: len(good_heif) // 2], "truncated"),
+        "no_primary.heic": (heif_header + b"\x00" * 200, "not an image"),
         "truncated.png": (good_png[: len(good_png) // 2], "truncated"),
         "truncated.jpg": (good_jpg[: len(good_jpg) // 2], "truncated"),
         "zero.png": (b"", "empty"),

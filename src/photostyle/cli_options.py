@@ -131,5 +131,5 @@ def check_files(out: Path | None, *inputs: Path | None) -> None:
 
 def fail(message: str) -> None:
     """Print a one-line error and exit with code 2."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {' '.join(str(message).split())}", err=True)
     raise typer.Exit(2)

@@ -2,7 +2,11 @@
 
 Every image enters the library as ``float32`` ``H x W x 3`` RGB in ``[0, 1]``:
 
+* HEIC/HEIF (``pillow-heif``) and AVIF are read like the formats Pillow reads itself;
 * EXIF orientation is applied (the pixels are rotated, the tag is dropped);
+* an embedded ICC colour profile (Display P3, Adobe RGB, ...) is converted to sRGB, relative
+  colorimetric (:mod:`photostyle.colour_management`); untagged images are taken as sRGB, an
+  unusable profile gives one warning and is ignored;
 * grayscale (``L``, ``I``, ``I;16``, ``1``) is replicated to three channels;
 * palette (``P``) images are expanded through their palette;
 * CMYK is converted with Pillow's conversion to RGB;
@@ -34,12 +38,32 @@ PNG_COMPRESS_LEVEL = 3
 
 
 class ImageError(ValueError):
-    """An image could not be read or written; the message names the file and the problem."""
+    """An image could not be read or written; the message names the file and the problem.
+
+    The message is kept to one line (decoders' multi-line texts are joined)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
+
+
+_PLUGINS: list[bool] = []
+
+
+def register_plugins() -> None:
+    """Let Pillow open HEIC/HEIF (``pillow-heif``; AVIF is Pillow's own), once per process."""
+    if not _PLUGINS:
+        _PLUGINS.append(True)
+        try:
+            from pillow_heif import register_heif_opener
+        except ImportError:  # optional at run time: HEIF files are then 'not recognised'
+            return
+        register_heif_opener()
 
 
 def _open_checked(path: Path, max_pixels: int, decode: bool = True) -> Image.Image:
     """Open ``path`` with the checks of :func:`load_image`; ``decode=False`` reads only the
     header (size and format: milliseconds, for validating inputs before any work)."""
+    register_plugins()
     if not path.exists():
         raise ImageError(f"{path}: file not found")
     if path.is_dir():
@@ -78,9 +102,13 @@ def _open_checked(path: Path, max_pixels: int, decode: bool = True) -> Image.Ima
     return im
 
 
-def pil_to_array(im: Image.Image) -> np.ndarray:
-    """Convert a PIL image to ``float32 H x W x 3`` RGB in ``[0, 1]`` (conversions as above)."""
+def pil_to_array(im: Image.Image, name: str = "image") -> np.ndarray:
+    """Convert a PIL image to ``float32 H x W x 3`` RGB in ``[0, 1]`` (conversions as above;
+    ``name`` names the image in warnings)."""
+    from photostyle.colour_management import to_srgb
+
     im = ImageOps.exif_transpose(im) or im
+    im = to_srgb(im, name)
     mode = im.mode
     if mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
@@ -117,7 +145,7 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     p = Path(path)
     im = _open_checked(p, max_pixels)
     try:
-        return pil_to_array(im)
+        return pil_to_array(im, str(p))
     except (OSError, ValueError) as exc:
         raise ImageError(f"{p}: cannot convert image ({exc})") from None
 
