@@ -98,3 +98,30 @@ def test_batch_survives_sigkill(tmp_path, rng):
         assert load_image(out / f"out{i}.png").shape == (40, 56, 3)
     assert {n: (out / n).stat().st_mtime_ns for n in finished} == finished
     assert sorted(os.listdir(out)) == [f"out{i}.png" for i in range(6)], "stale temp files left"
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:{port}", "ray://127.0.0.1:{port}"])
+def test_batch_ray_without_cluster_is_one_line(tmp_path, rng, address):
+    """`batch --ray ADDRESS` where nothing answers: one line, exit 2, no traceback (and no
+    minutes of Ray's retries: the address is probed first)."""
+    import socket
+
+    pytest.importorskip("ray")
+    from typer.testing import CliRunner
+
+    from photostyle.cli import app
+
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = tmp_path / "c.png"
+    save_image(c, rng.random((40, 56, 3)).astype(np.float32))
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("content,style\nc.png,c.png\n")
+    addr = address.format(port=port)
+    res = CliRunner().invoke(app, ["batch", str(csv), "-o", str(tmp_path / "out"), "--ray", addr])
+    assert res.exit_code == 2
+    errors = [ln for ln in res.output.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1 and "no Ray cluster answers" in errors[0] and addr in errors[0]
+    assert "Traceback" not in res.output
+    assert not list((tmp_path / "out").glob("*.png"))

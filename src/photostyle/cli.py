@@ -174,7 +174,11 @@ def batch(
         bar.update(1)
 
     address = None if ray in (None, "local") else ray
-    summary = run_batch(jobs, options, workers, address, ray is not None, on_result)
+    try:
+        summary = run_batch(jobs, options, workers, address, ray is not None, on_result)
+    except ValueError as exc:  # e.g. no Ray cluster at the address
+        bar.close()
+        fail(str(exc))
     bar.close()
     summary.failed[:0] = errors
     typer.echo(summary.line(), err=True)
