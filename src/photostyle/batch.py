@@ -115,11 +115,17 @@ def _job(i: int, row: dict[str, str], base: Path, out_dir: Path, seen: dict[Path
 
 
 def run_job(job: Job, options: dict) -> float:
-    """Run one transfer and write its output atomically; returns seconds taken."""
-    from photostyle.io import save_image
+    """Run one transfer and write its output atomically; returns seconds taken.
+
+    ``options``: keyword arguments of ``transfer``, plus ``"output"``: an
+    :class:`~photostyle.output.OutputOptions` (bit depth, profile, metadata)."""
+    from photostyle.output import OutputOptions, write_result
     from photostyle.pipeline import transfer
 
     t0 = time.perf_counter()
+    options = dict(options)
+    out_opts = options.pop("output", OutputOptions())
+    out_opts.check(job.output)
     result = transfer(
         str(job.content),
         str(job.style),
@@ -128,7 +134,7 @@ def run_job(job: Job, options: dict) -> float:
         **options,
     )
     job.output.parent.mkdir(parents=True, exist_ok=True)
-    save_image(job.output, result)
+    write_result(job.output, result, job.content, out_opts)
     return time.perf_counter() - t0
 
 

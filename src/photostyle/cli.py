@@ -14,13 +14,17 @@ import typer
 
 from photostyle.cli_options import (
     AutoLabelsOption,
+    BitDepthOption,
     ColourFixOption,
     DetailMatchOption,
     DeviceOption,
+    KeepProfileOption,
     LamOption,
     MaxSideOption,
     OutOption,
+    QualityOption,
     SmoothingOption,
+    StripMetadataOption,
     WorkMpOption,
     check_files,
     fail,
@@ -87,6 +91,10 @@ def transfer(
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
+    bit_depth: BitDepthOption = "auto",
+    quality: QualityOption = 95,
+    strip_metadata: StripMetadataOption = False,
+    keep_profile: KeepProfileOption = False,
     device: DeviceOption = "auto",
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
@@ -100,7 +108,9 @@ def transfer(
         if (content_mask is None) != (style_mask is None):
             raise ValueError("give both --content-mask and --style-mask, or neither")
         check_files(out, content, style, content_mask, style_mask)
-        from photostyle.io import save_image
+        from photostyle.output import OutputOptions, write_result
+
+        out_opts = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check(out)
         from photostyle.pipeline import transfer as run_transfer
 
         report: dict = {}
@@ -115,7 +125,7 @@ def transfer(
             **options,
         )
         progress(f"writing {out}")
-        save_image(out, r)
+        write_result(out, r, content, out_opts)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()
         fail(str(exc))
@@ -141,6 +151,10 @@ def batch(
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     work_mp: WorkMpOption = 1.0,
+    bit_depth: BitDepthOption = "auto",
+    quality: QualityOption = 95,
+    strip_metadata: StripMetadataOption = False,
+    keep_profile: KeepProfileOption = False,
     workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
     ray: Annotated[
         str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")
@@ -154,6 +168,7 @@ def batch(
     from tqdm import tqdm
 
     from photostyle.batch import read_pairs, run_batch
+    from photostyle.output import OutputOptions
 
     try:
         if workers < 1:
@@ -161,6 +176,7 @@ def batch(
         options = transfer_options(
             smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
         )
+        options["output"] = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check()
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:
         fail(str(exc))

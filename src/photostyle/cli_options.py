@@ -34,6 +34,18 @@ WorkMpOption = Annotated[
         "same look; 0 = full size with the paper's lambda"
     ),
 ]
+BitDepthOption = Annotated[
+    str,
+    typer.Option(help="auto (16 when the content is 16-bit and the format holds it) | 8 | 16"),
+]
+QualityOption = Annotated[int, typer.Option(help="JPEG/WebP quality 1..100")]
+StripMetadataOption = Annotated[
+    bool, typer.Option(help="write no EXIF metadata (camera, date, GPS ...) into the output")
+]
+KeepProfileOption = Annotated[
+    bool,
+    typer.Option(help="convert the result back to the content's colour profile and embed it"),
+]
 AutoLabelsOption = Annotated[
     str,
     typer.Option(

@@ -117,6 +117,126 @@ def matrix_profile(name: str) -> bytes:
     return header + struct.pack(">I", len(tags)) + table + data
 
 
+def _d50_adaptation() -> np.ndarray:
+    """Bradford adaptation D65 -> D50 (the ICC profile connection space)."""
+    scale = (BRADFORD @ D50_XYZ) / (BRADFORD @ _xyz(D65))
+    return np.linalg.inv(BRADFORD) @ np.diag(scale) @ BRADFORD
+
+
+def _curve(body: bytes) -> object:
+    """Tone curve (encoded -> linear) of an ICC ``curv`` or ``para`` tag, vectorised."""
+    kind = body[:4]
+    if kind == b"curv":
+        (n,) = struct.unpack(">I", body[8:12])
+        if n == 0:
+            return lambda v: v
+        if n == 1:
+            g = struct.unpack(">H", body[12:14])[0] / 256.0
+            return lambda v: np.power(np.clip(v, 0, 1), g)
+        table = np.frombuffer(body[12 : 12 + 2 * n], ">u2").astype(np.float64) / 65535.0
+        grid = np.linspace(0.0, 1.0, n)
+        return lambda v: np.interp(v, grid, table)
+    if kind == b"para":
+        func = struct.unpack(">H", body[8:10])[0]
+        count = {0: 1, 1: 3, 2: 4, 3: 5, 4: 7}[func]
+        p = [x / 65536.0 for x in struct.unpack(f">{count}i", body[12 : 12 + 4 * count])]
+        # Y = (aX + b)^g + e for X >= d, else cX + f (ICC.1 parametricCurveType)
+        g, a, b, c, d, e, f = 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        if func == 0:
+            (g,) = p
+        elif func == 1:
+            g, a, b = p
+            d = -b / a
+        elif func == 2:
+            g, a, b, e = p
+            d, f = -b / a, e
+        elif func == 3:
+            g, a, b, c, d = p
+        else:
+            g, a, b, c, d, e, f = p
+
+        def para(v: np.ndarray) -> np.ndarray:
+            v = np.clip(v, 0, 1)
+            hi = np.power(np.maximum(a * v + b, 0.0), g) + e
+            return np.where(v >= d, hi, c * v + f)
+
+        return para
+    raise ValueError(f"unsupported tone curve type {kind!r}")
+
+
+def matrix_profile_parts(icc: bytes) -> tuple[np.ndarray, list] | None:
+    """``(M, curves)`` of an RGB matrix/TRC ICC profile: ``M`` maps linear RGB to XYZ (D50),
+    ``curves`` decode each channel; ``None`` when the profile is not of that kind (LUT-based,
+    grey, CMYK) or cannot be parsed."""
+    try:
+        if len(icc) < 132 or icc[16:20] != b"RGB " or icc[36:40] != b"acsp":
+            return None
+        (count,) = struct.unpack(">I", icc[128:132])
+        tags = {}
+        for i in range(count):
+            sig, off, size = struct.unpack(">4sII", icc[132 + 12 * i : 144 + 12 * i])
+            tags[sig] = icc[off : off + size]
+        cols = []
+        for sig in (b"rXYZ", b"gXYZ", b"bXYZ"):
+            body = tags[sig]
+            cols.append([x / 65536.0 for x in struct.unpack(">3i", body[8:20])])
+        curves = [_curve(tags[sig]) for sig in (b"rTRC", b"gTRC", b"bTRC")]
+    except (KeyError, struct.error, ValueError, ZeroDivisionError):
+        return None
+    return np.array(cols).T, curves
+
+
+def array_to_srgb(rgb: np.ndarray, icc: bytes) -> np.ndarray | None:
+    """Convert ``H x W x 3`` float RGB in [0, 1] (any precision, e.g. from a 16-bit file)
+    described by a matrix/TRC ``icc`` profile to sRGB, in float64 arithmetic (relative
+    colorimetric: both through the D50 connection space). Returns float32 in [0, 1], or
+    ``None`` when the profile is not a matrix/TRC RGB profile."""
+    parts = matrix_profile_parts(icc)
+    if parts is None:
+        return None
+    m, curves = parts
+    lin = np.stack([curves[i](rgb[..., i].astype(np.float64)) for i in range(3)], -1)
+    to_srgb_lin = np.linalg.solve(_d50_adaptation() @ rgb_to_xyz_matrix("sRGB"), m)
+    return srgb_encode(lin @ to_srgb_lin.T).astype(np.float32)
+
+
+def srgb_to_profile(rgb: np.ndarray, icc: bytes) -> np.ndarray | None:
+    """Inverse of :func:`array_to_srgb`: sRGB ``H x W x 3`` float in [0, 1] -> the RGB space of
+    a matrix/TRC ``icc`` profile (float32, clipped to its gamut), or ``None`` for other
+    profiles."""
+    parts = matrix_profile_parts(icc)
+    if parts is None:
+        return None
+    m, curves = parts
+    lin = (
+        srgb_decode(rgb.astype(np.float64))
+        @ np.linalg.solve(m, _d50_adaptation() @ rgb_to_xyz_matrix("sRGB")).T
+    )
+    grid = np.linspace(0.0, 1.0, 65536)
+    out = [np.interp(np.clip(lin[..., i], 0, 1), curves[i](grid), grid) for i in range(3)]
+    return np.stack(out, -1).astype(np.float32)
+
+
+def is_srgb(icc: bytes) -> bool:
+    """Whether ``icc`` is an sRGB matrix/TRC profile (colorants within 2e-3, tone curves within
+    1e-4 of sRGB's): converting with it would be an identity, so it is skipped."""
+    parts = matrix_profile_parts(icc)
+    if parts is None:
+        return False
+    m, curves = parts
+    if np.abs(m - _d50_adaptation() @ rgb_to_xyz_matrix("sRGB")).max() > 2e-3:
+        return False
+    grid = np.linspace(0.0, 1.0, 33)
+    return all(np.abs(c(grid) - srgb_decode(grid)).max() < 1e-4 for c in curves)
+
+
+def srgb_profile() -> bytes:
+    """The sRGB ICC profile embedded in outputs (littleCMS's built-in sRGB)."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
 def to_srgb(im: Image.Image, name: str = "image") -> Image.Image:
     """Convert a PIL image with an embedded ICC profile to sRGB (8-bit modes ``RGB``,
     ``RGBA``, ``L``, ``LA``, ``CMYK``); other images are returned unchanged.
@@ -125,7 +245,7 @@ def to_srgb(im: Image.Image, name: str = "image") -> Image.Image:
     file, and the image is taken as sRGB.
     """
     icc = im.info.get("icc_profile")
-    if not icc or im.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):
+    if not icc or im.mode not in ("RGB", "RGBA", "L", "LA", "CMYK") or is_srgb(icc):
         return im
     from PIL import ImageCms
 
