@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench browser clean
+.PHONY: install demo test lint format bench browser exiftool clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,7 +36,11 @@ format: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will be skipped"
 
-test: lint browser
+# Debian's exiftool: the metadata tests read our outputs with it (a real client, not Pillow)
+exiftool:
+	@command -v exiftool >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null) || echo "exiftool not installed: the metadata tests will be skipped"
+
+test: lint browser exiftool
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

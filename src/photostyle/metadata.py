@@ -27,16 +27,19 @@ def read_exif(path: str | os.PathLike) -> bytes | None:
 
     register_plugins()
     try:
-        with Image.open(Path(path)) as im:
+        with warnings.catch_warnings(record=True) as caught, Image.open(Path(path)) as im:
+            warnings.simplefilter("always")
             exif = im.getexif()
-            if not len(exif):
-                return None
             for ifd in SUB_IFDS:
                 if ifd in exif:
                     exif.get_ifd(ifd)
             exif[ORIENTATION] = 1
-            return exif.tobytes()  # IFD0 and its sub-IFDs; IFD1 (the thumbnail) is not written
+            data = exif.tobytes()  # IFD0 and its sub-IFDs; IFD1 (the thumbnail) is not written
+        problems = [str(w.message) for w in caught if "EXIF" in str(w.message).upper()]
+        if problems:
+            raise ValueError(problems[0])
     except Exception as exc:  # noqa: BLE001 (any parser failure means: no metadata)
         msg = " ".join(str(exc).split())
         warnings.warn(f"{path}: unreadable EXIF metadata dropped ({msg})", stacklevel=2)
         return None
+    return data if len(exif) > 1 else None  # only the orientation set here: nothing to keep
