@@ -2,7 +2,8 @@
 
 Every image enters the library as ``float32`` ``H x W x 3`` RGB in ``[0, 1]``:
 
-* HEIC/HEIF (``pillow-heif``) and AVIF are read like the formats Pillow reads itself;
+* HEIC/HEIF (``pillow-heif``) and AVIF are read like the formats Pillow reads itself, camera
+  RAW files with LibRaw (:mod:`photostyle.raw`);
 * EXIF orientation is applied (the pixels are rotated, the tag is dropped);
 * an embedded ICC colour profile (Display P3, Adobe RGB, ...) is converted to sRGB, relative
   colorimetric (:mod:`photostyle.colour_management`); untagged images are taken as sRGB, an
@@ -21,13 +22,14 @@ Saving is atomic: the file is written to a temporary file in the same folder and
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from photostyle.atomic import atomic_write
+from photostyle.errors import ImageError
 
 #: Default limit on the number of pixels of an input image (100 megapixels).
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -36,15 +38,6 @@ SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", 
 SAVE_FORMATS[".webp"] = "WEBP"
 #: zlib level of PNG outputs (see :func:`save_image`)
 PNG_COMPRESS_LEVEL = 3
-
-
-class ImageError(ValueError):
-    """An image could not be read or written; the message names the file and the problem.
-
-    The message is kept to one line (decoders' multi-line texts are joined)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
 
 
 _PLUGINS: list[bool] = []
@@ -144,6 +137,10 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
             or oversized image; the message names the file.
     """
     p = Path(path)
+    from photostyle.raw import is_raw, read_raw
+
+    if is_raw(p) and p.is_file() and p.stat().st_size:
+        return read_raw(p, max_pixels)
     header = _open_checked(p, max_pixels, decode=False)
     from photostyle.bitdepth import is_16bit_rgb, read_16bit
 
@@ -168,6 +165,10 @@ def probe_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -
     Raises:
         ImageError: as :func:`load_image`.
     """
+    from photostyle.raw import is_raw, probe_raw
+
+    if is_raw(path) and Path(path).is_file() and Path(path).stat().st_size:
+        return probe_raw(path, max_pixels)
     im = _open_checked(Path(path), max_pixels, decode=False)
     size = im.size
     im.close()
@@ -215,30 +216,6 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
     if a.dtype == np.uint8:
         return a
     return (np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    Readers never see a partial file; on error the temporary file is removed. The file gets
-    the usual permissions (``0666 & ~umask``) rather than ``mkstemp``'s private ``0600``.
-    """
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, p)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return p
 
 
 def save_image(

@@ -24,8 +24,11 @@ def read_exif(path: str | os.PathLike) -> bytes | None:
     """The EXIF block to write into results made from the photo at ``path`` (see the module
     docstring), or ``None`` when it has none or it cannot be parsed."""
     from photostyle.io import register_plugins
+    from photostyle.raw import is_raw
 
     register_plugins()
+    if is_raw(path):
+        return None  # Pillow does not parse RAW containers: their EXIF is not carried (yet)
     try:
         with warnings.catch_warnings(record=True) as caught, Image.open(Path(path)) as im:
             warnings.simplefilter("always")

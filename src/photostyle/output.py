@@ -47,12 +47,16 @@ class OutputOptions:
 
 
 def source_bit_depth(path: str | os.PathLike) -> int:
-    """16 for a 16-bit RGB PNG/TIFF or 16-bit greyscale file, else 8 (header only)."""
+    """16 for a camera RAW, a 16-bit RGB PNG/TIFF or 16-bit greyscale file, else 8 (header
+    only)."""
     from PIL import Image
 
     from photostyle.bitdepth import is_16bit_rgb
     from photostyle.io import register_plugins
+    from photostyle.raw import is_raw
 
+    if is_raw(path):
+        return 16
     register_plugins()
     with Image.open(path) as im:
         return 16 if is_16bit_rgb(im) or im.mode.startswith("I;16") else 8
@@ -92,7 +96,10 @@ def _to_content_profile(
     from PIL import Image
 
     from photostyle.colour_management import is_srgb, srgb_to_profile
+    from photostyle.raw import is_raw
 
+    if is_raw(content):  # decoded to sRGB: it has no profile of its own
+        return result, None
     with Image.open(content) as im:
         icc = im.info.get("icc_profile")
     if not icc or is_srgb(icc):

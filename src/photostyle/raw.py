@@ -1,0 +1,77 @@
+"""Camera RAW files (DNG, CR2/CR3, NEF, ARW, RAF, ORF, RW2, ...) decoded with LibRaw (rawpy).
+
+Defaults, as a raw converter's neutral starting point (documented, no surprises):
+
+* the camera's white balance as shot (``use_camera_wb``), no automatic brightening;
+* highlights clipped (``HighlightMode.Clip``: no magenta casts in blown skies);
+* LibRaw's default AHD demosaicing; output in sRGB primaries with the sRGB tone curve;
+* 16 bits per channel, so a RAW's precision survives to a 16-bit output (``--bit-depth auto``);
+* the camera's orientation applied.
+
+Files are recognised by extension; LibRaw's errors (unsupported camera, truncated or corrupt
+file) become one-line :class:`~photostyle.io.ImageError` messages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+RAW_EXTENSIONS = frozenset(
+    ".dng .cr2 .cr3 .crw .nef .nrw .arw .srf .sr2 .raf .orf .rw2 .rwl .pef .srw .x3f .3fr "
+    ".iiq .erf .kdc .dcr .mrw .mos .raw".split()
+)
+
+
+def is_raw(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a camera RAW file (by its extension)."""
+    return Path(path).suffix.lower() in RAW_EXTENSIONS
+
+
+def _error(path: Path, exc: Exception) -> Exception:
+    from photostyle.errors import ImageError
+
+    kind = type(exc).__name__
+    if "Unsupported" in kind:
+        return ImageError(f"{path}: camera RAW not supported by LibRaw ({exc})")
+    return ImageError(f"{path}: truncated or corrupt camera RAW ({kind}: {exc})")
+
+
+def probe_raw(path: str | os.PathLike, max_pixels: int) -> tuple[int, int]:
+    """``(width, height)`` of a RAW file from its metadata (no demosaicing), size-checked."""
+    import rawpy
+
+    from photostyle.errors import ImageError
+
+    p = Path(path)
+    try:
+        with rawpy.imread(str(p)) as r:
+            w, h = r.sizes.width, r.sizes.height
+    except (rawpy.LibRawError, OSError) as exc:
+        raise _error(p, exc) from None
+    if w * h > max_pixels:
+        raise ImageError(f"{p}: image is {w}x{h}, over the limit of {max_pixels / 1e6:.1f} MP")
+    return w, h
+
+
+def read_raw(path: str | os.PathLike, max_pixels: int) -> np.ndarray:
+    """Decode a RAW file to ``float32 H x W x 3`` sRGB in [0, 1] (defaults above)."""
+    import rawpy
+
+    p = Path(path)
+    probe_raw(p, max_pixels)
+    try:
+        with rawpy.imread(str(p)) as r:
+            rgb = r.postprocess(
+                use_camera_wb=True,
+                no_auto_bright=True,
+                highlight_mode=rawpy.HighlightMode.Clip,
+                output_color=rawpy.ColorSpace.sRGB,
+                gamma=(2.4, 12.92),
+                output_bps=16,
+            )
+    except (rawpy.LibRawError, OSError) as exc:
+        raise _error(p, exc) from None
+    return rgb.astype(np.float32) / 65535.0
