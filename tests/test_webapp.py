@@ -87,6 +87,11 @@ def test_transfer_in_the_browser(page):
     w, h = Image.open(content).size
     _upload(page, "content", content)
     _upload(page, "style", style)
+    page.wait_for_function(  # each upload shows a preview of the decoded photo
+        "() => ['#content_view img', '#style_view img'].every(s => {"
+        " const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; })",
+        timeout=60_000,
+    )
     page.click("#run")
     page.wait_for_function(
         "() => { const t = document.querySelector('#info textarea');"
@@ -120,3 +125,31 @@ def test_non_image_shows_error(page, tmp_path):
     page.click("#run")
     page.get_by_text("not an image file").first.wait_for(timeout=120_000)
     assert page.input_value("#info textarea") == ""
+
+
+def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
+    """Without a browser: HEIC uploads get a preview; the download has the chosen format, the
+    content's EXIF and an sRGB profile."""
+    from photostyle.io import register_plugins
+    from photostyle.webapp import DOWNLOAD_FORMATS, preview, run_transfer
+
+    register_plugins()
+    im = Image.fromarray((rng.random((60, 80, 3)) * 255).astype(np.uint8))
+    exif = im.getexif()
+    exif[0x0110] = "PhoneCam"
+    im.save(tmp_path / "phone.heic", format="HEIF", exif=exif.tobytes())
+    view = preview(str(tmp_path / "phone.heic"))
+    assert view.dtype == np.uint8 and view.shape == (60, 80, 3)
+    (tmp_path / "junk.heic").write_bytes(b"junk")
+    assert preview(str(tmp_path / "junk.heic")) is None and preview(None) is None
+    for label, (ext, _) in DOWNLOAD_FORMATS.items():
+        args = (str(tmp_path / "phone.heic"), str(tmp_path / "phone.heic"), None, None, False)
+        args += ("guided", -4.0, 64, True, True, 1.0, label)
+        _, _, path, info = run_transfer(*args)
+        out = Image.open(path)
+        assert path.endswith(ext) and path.split("/")[-1].startswith("phone_photostyle")
+        assert out.size == (80, 60) and info.startswith("result 80x60")
+        assert out.getexif().get(0x0110) == "PhoneCam" or ext == ".tif"
+        assert out.info.get("icc_profile") or ext == ".tif"
+    with pytest.raises(ValueError, match="download format"):
+        run_transfer(*args[:-1], "GIF")

@@ -20,9 +20,19 @@ from pathlib import Path
 import numpy as np
 
 from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH
-from photostyle.io import ImageError, load_image, save_image
+from photostyle.io import ImageError, load_image
 
 DEFAULT_MAX_PIXELS = 25_000_000
+#: Download formats: label -> (extension, bit depth); the content's EXIF and an sRGB profile
+#: go into every one (:func:`photostyle.output.write_result`).
+DOWNLOAD_FORMATS = {
+    "PNG": (".png", "auto"),
+    "JPEG": (".jpg", "8"),
+    "TIFF 16-bit": (".tif", "16"),
+    "WebP": (".webp", "8"),
+}
+#: Long side of the upload previews.
+PREVIEW_SIDE = 512
 DEFAULT_MAX_FILE_MB = 30
 
 
@@ -58,6 +68,7 @@ def run_transfer(
     colour_fix: bool = DEFAULT_COLOUR_FIX,
     detail_match: bool = DEFAULT_DETAIL_MATCH,
     work_mp: float = 1.0,
+    out_format: str = "PNG",
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
@@ -92,11 +103,36 @@ def run_transfer(
         progress=progress,
     )
     dt = time.perf_counter() - t0
-    out = Path(tempfile.mkdtemp(prefix="photostyle_")) / "photostyle_result.png"
-    save_image(out, result)
+    from photostyle.output import OutputOptions, write_result
+
+    if out_format not in DOWNLOAD_FORMATS:
+        raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
+    ext, depth = DOWNLOAD_FORMATS[out_format]
+    name = f"{Path(_path(content_file)).stem}_photostyle{ext}"
+    out = Path(tempfile.mkdtemp(prefix="photostyle_")) / name
+    write_result(out, result, _path(content_file), OutputOptions(bit_depth=depth))
     h, w = result.shape[:2]
     info = f"result {w}x{h} in {dt:.1f} s ({smoothing} smoothing)"
     return (c, result), side_by_side([c, s, result]), str(out), info
+
+
+def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | None:
+    """A small (``PREVIEW_SIDE``) uint8 preview of an upload (HEIC, RAW, 16-bit ... decoded
+    as for the transfer), or ``None`` when there is no file or it cannot be read (the
+    transfer then reports why)."""
+    from photostyle.io import resize_float, to_uint8
+
+    path = _path(file)
+    if path is None:
+        return None
+    try:
+        a = load_image(path, max_pixels=max_pixels)
+    except (ImageError, ValueError, OSError):
+        return None
+    f = PREVIEW_SIDE / max(a.shape[:2])
+    if f < 1:
+        a = resize_float(a, (max(1, round(a.shape[1] * f)), max(1, round(a.shape[0] * f))))
+    return to_uint8(a)
 
 
 def gradio_progress(bar: object) -> Callable[..., None]:
@@ -127,6 +163,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         colour_fix: object,
         detail_match: object,
         work_mp: object,
+        out_format: object,
         progress: object = gr.Progress(),  # noqa: B008
     ):
         args = (content, style, cmask, smask, auto, smoothing, lam, max_side)
@@ -136,6 +173,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 colour_fix,
                 detail_match,
                 work_mp,
+                out_format,
                 max_pixels=max_pixels,
                 progress=gradio_progress(progress),
             )
@@ -150,6 +188,11 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         with gr.Row():
             content = gr.File(label="Content photo", elem_id="content")
             style = gr.File(label="Style photo", elem_id="style")
+        with gr.Row():
+            content_view = gr.Image(label="Content", interactive=False, elem_id="content_view")
+            style_view = gr.Image(label="Style", interactive=False, elem_id="style_view")
+        content.change(lambda f: preview(f, max_pixels), content, content_view)
+        style.change(lambda f: preview(f, max_pixels), style, style_view)
         with gr.Accordion("Masks and settings", open=False):
             with gr.Row():
                 cmask = gr.File(label="Content mask (optional)", elem_id="content_mask")
@@ -172,11 +215,14 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 label="Working resolution (MP): the look is solved at this size and carried "
                 "to full size (0 = full size, paper's lambda)",
             )
+            out_format = gr.Dropdown(
+                list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
+            )
         go = gr.Button("Transfer", variant="primary", elem_id="run")
         info = gr.Textbox(label="Status", interactive=False, elem_id="info")
         slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
         strip = gr.Image(label="Content | style | result", format="png", elem_id="strip")
-        download = gr.DownloadButton("Download result (PNG)", elem_id="download")
+        download = gr.DownloadButton("Download result", elem_id="download")
         go.click(
             handler,
             [
@@ -191,6 +237,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 colour_fix,
                 detail_match,
                 work_mp,
+                out_format,
             ],
             [slider, strip, download, info],
             concurrency_limit=1,
