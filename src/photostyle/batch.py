@@ -23,7 +23,7 @@ from pathlib import Path
 
 from photostyle.io import ImageError
 
-OUTPUT_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
+OUTPUT_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif"}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,9 @@ def _job(i: int, row: dict[str, str], base: Path, out_dir: Path, seen: dict[Path
         raise ValueError("give both content_mask and style_mask, or neither")
     name = row.get("output") or f"{content.stem}__{style.stem}.png"
     if Path(name).name != name or Path(name).suffix.lower() not in OUTPUT_SUFFIXES:
-        raise ValueError(f"output {name!r}: must be a file name ending in .png/.jpg/.tif/.webp")
+        raise ValueError(
+            f"output {name!r}: must be a file name ending in .png/.jpg/.tif/.webp/.avif/.heic"
+        )
     out = out_dir / name
     if out in seen:
         raise ValueError(f"output {name} already used by line {seen[out]}")

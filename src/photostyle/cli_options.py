@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 # options shared by several commands
-OutOption = Annotated[Path, typer.Option("-o", "--out", help="output image (.png/.jpg/.tif/.webp)")]
+OutOption = Annotated[
+    Path, typer.Option("-o", "--out", help="output image (.png .jpg .tif .webp .avif .heic)")
+]
 LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)")]
 DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
 SmoothingOption = Annotated[str, typer.Option(help="exact | guided | none")]
