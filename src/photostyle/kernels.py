@@ -1,11 +1,12 @@
 """Compile the numba kernels once, into numba's on-disk cache (``photostyle warmup``).
 
 The smoothing's kernels (:mod:`photostyle.smoothing.affinity`, ``ichol``, ``cg``,
-``matfree``) are compiled with ``cache=True``: the first process that runs them compiles
-them (about 14 s on 2 cores) and writes the machine code beside the sources (or, where that
-folder is not writable, as for a system-wide pip install, in numba's per-user cache); every
-later process loads it in well under a second. ``make install`` runs :func:`warm_up`, so the
-first ``photostyle transfer`` after installation runs at the speed of the second.
+``matfree``) and the LUT kernels (:mod:`photostyle.lut_kernels`) are compiled with
+``cache=True``: the first process that runs them compiles them (about 14 s on 2 cores) and
+writes the machine code beside the sources (or, where that folder is not writable, as for a
+system-wide pip install, in numba's per-user cache); every later process loads it in well
+under a second. ``make install`` runs :func:`warm_up`, so the first ``photostyle transfer``
+after installation runs at the speed of the second.
 """
 
 from __future__ import annotations
@@ -32,4 +33,10 @@ def warm_up() -> dict:
         t0 = time.perf_counter()
         smooth_exact(content, stylized, backend=backend, device="cpu", progress=lambda *a: None)
         seconds[backend] = round(time.perf_counter() - t0, 2)
+    from photostyle.look import Look
+
+    t0 = time.perf_counter()
+    for interpolation in ("tetrahedral", "trilinear"):
+        Look.identity(3).apply(content, interpolation)
+    seconds["lut"] = round(time.perf_counter() - t0, 2)
     return seconds

@@ -1,0 +1,219 @@
+"""Looks: the colour grading of a transfer as a global, smooth 3D LUT (``.cube``).
+
+A look is a map ``RGB -> RGB`` on an ``N^3`` lattice over [0, 1]^3 (default ``N = 33``),
+applied with trilinear interpolation. :meth:`Look.fit` finds the lattice that best maps the
+content's colours to the result's, with a smoothness term so that lattice cells no pixel
+visits follow their neighbours and the map extrapolates smoothly outside the data::
+
+    min_L  (1/M) sum_i || sum_k w_ik L_k - r_i ||^2  +  s * sum_axes || D2 L ||^2
+
+(``w_ik``: trilinear weights of content colour ``i`` at the 8 corners of its cell; ``D2``:
+second differences along the three lattice axes, whose null space is the affine maps, so an
+unvisited region continues the nearest data affinely, without banding). Each output channel
+is one sparse symmetric positive-definite solve of ``N^3`` unknowns.
+
+Files are written in the Adobe/Resolve ``.cube`` format (``TITLE``, ``LUT_3D_SIZE``,
+``DOMAIN_MIN``/``DOMAIN_MAX``, red index fastest), which DaVinci Resolve, Premiere,
+Photoshop, OBS and ffmpeg's ``lut3d`` read; :meth:`Look.load` reads 3D and 1D+3D ``.cube``
+files of other tools (the 1D part is applied first, as a shaper).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SIZE = 33
+#: Weight ``s`` of the second-difference smoothness term (see the module docstring); measured
+#: on dpst-dev with ``benchmarks/looks.py``.
+DEFAULT_SMOOTHNESS = 1e-3
+#: CG stopping rule of the fit (relative residual).
+FIT_RTOL = 1e-6
+#: Pixels used for a fit (a random subset of larger images; deterministic seed).
+MAX_FIT_PIXELS = 400_000
+
+
+def _corners(rgb: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat lattice indices (``M x 8``) and trilinear weights (``M x 8``) of colours ``M x 3``
+    in [0, 1]; the lattice is indexed ``(r * n + g) * n + b``."""
+    p = np.clip(rgb, 0.0, 1.0) * (n - 1)
+    i0 = np.minimum(np.floor(p).astype(np.int64), n - 2)
+    f = p - i0
+    idx, wts = [], []
+    for dr in (0, 1):
+        for dg in (0, 1):
+            for db in (0, 1):
+                idx.append(((i0[:, 0] + dr) * n + i0[:, 1] + dg) * n + i0[:, 2] + db)
+                w = (f[:, 0] if dr else 1 - f[:, 0]) * (f[:, 1] if dg else 1 - f[:, 1])
+                wts.append(w * (f[:, 2] if db else 1 - f[:, 2]))
+    return np.stack(idx, 1), np.stack(wts, 1)
+
+
+def _second_differences(n: int):  # noqa: ANN202 (scipy sparse matrix)
+    """Stacked second-difference operators along the r, g and b axes of an ``n^3`` lattice."""
+    import scipy.sparse as sp
+
+    d = sp.diags([np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)], [0, 1, 2], (n - 2, n))
+    eye = sp.identity(n, format="csr")
+    return sp.vstack(
+        [
+            sp.kron(sp.kron(d, eye), eye),
+            sp.kron(sp.kron(eye, d), eye),
+            sp.kron(sp.kron(eye, eye), d),
+        ]
+    ).tocsr()
+
+
+class Look:
+    """A 3D LUT ``table`` (``N x N x N x 3`` float32, indexed ``[r, g, b]``, values in output
+    units), with an optional 1D shaper (``K x 3``) applied first, over ``domain`` (min, max
+    of the input per channel)."""
+
+    def __init__(
+        self,
+        table: np.ndarray,
+        title: str = "photostyle look",
+        shaper: np.ndarray | None = None,
+        domain: tuple[float, float] = (0.0, 1.0),
+    ) -> None:
+        table = np.asarray(table, np.float32)
+        n = table.shape[0]
+        if table.shape != (n, n, n, 3) or n < 2:
+            raise ValueError(f"a 3D LUT must be N x N x N x 3 with N >= 2, got {table.shape}")
+        self.table, self.title, self.domain = table, title, domain
+        self.shaper = None if shaper is None else np.asarray(shaper, np.float32)
+
+    @property
+    def size(self) -> int:
+        """Lattice points per axis."""
+        return self.table.shape[0]
+
+    @classmethod
+    def identity(cls, size: int = DEFAULT_SIZE) -> Look:
+        """The look that changes nothing."""
+        g = np.linspace(0.0, 1.0, size, dtype=np.float32)
+        return cls(np.stack(np.meshgrid(g, g, g, indexing="ij"), -1), "identity")
+
+    @classmethod
+    def fit(
+        cls,
+        content: np.ndarray,
+        result: np.ndarray,
+        size: int = DEFAULT_SIZE,
+        smoothness: float = DEFAULT_SMOOTHNESS,
+        title: str = "photostyle look",
+    ) -> Look:
+        """The smooth global map ``content -> result`` (both ``H x W x 3`` float in [0, 1], the
+        same size): the regularised least-squares fit of the module docstring."""
+        import scipy.sparse as sp
+        from scipy.sparse.linalg import LinearOperator, cg
+
+        if content.shape != result.shape or content.ndim != 3 or content.shape[2] != 3:
+            raise ValueError(
+                f"need two H x W x 3 images of one size, got {content.shape}, {result.shape}"
+            )
+        if not 2 <= size <= 129:
+            raise ValueError(f"LUT size must be 2..129, got {size}")
+        c, r = content.reshape(-1, 3), result.reshape(-1, 3)
+        if len(c) > MAX_FIT_PIXELS:
+            pick = np.random.default_rng(0).choice(len(c), MAX_FIT_PIXELS, replace=False)
+            c, r = c[pick], r[pick]
+        m, n = len(c), size
+        idx, wts = _corners(c.astype(np.float64), n)
+        rows = np.repeat(np.arange(m), 8)
+        w = sp.csr_matrix((wts.ravel(), (rows, idx.ravel())), shape=(m, n**3))
+        d2 = _second_differences(n)
+        a = ((w.T @ w) / m + smoothness * (d2.T @ d2)).tocsr()
+        b = (w.T @ r.astype(np.float64)) / m
+        # Jacobi-preconditioned CG from the identity look: 0.6 s for N = 33 (a sparse direct
+        # solve of the same system took 54 s)
+        inv_diag = 1.0 / a.diagonal()
+        jacobi = LinearOperator(a.shape, matvec=lambda v: inv_diag * v)
+        x0 = cls.identity(n).table.reshape(-1, 3).astype(np.float64)
+        table = np.column_stack(
+            [
+                cg(a, b[:, k], x0=x0[:, k], rtol=FIT_RTOL, maxiter=20_000, M=jacobi)[0]
+                for k in range(3)
+            ]
+        )
+        return cls(table.reshape(n, n, n, 3), title)
+
+    def apply(self, image: np.ndarray, interpolation: str = "tetrahedral") -> np.ndarray:
+        """The look applied to ``image`` (``H x W x 3`` float in [0, 1]), in float32 with the
+        numba kernels of :mod:`photostyle.lut_kernels` (``"tetrahedral"``, as ffmpeg's
+        ``lut3d``, or ``"trilinear"``). Returns ``H x W x 3`` float32 clipped to [0, 1]."""
+        from photostyle import lut_kernels
+
+        kernel = {"tetrahedral": lut_kernels.tetrahedral, "trilinear": lut_kernels.trilinear}
+        if interpolation not in kernel:
+            raise ValueError(
+                f"interpolation must be tetrahedral or trilinear, got {interpolation!r}"
+            )
+        lo, hi = self.domain
+        x = np.asarray(image, np.float32)
+        if self.shaper is not None:
+            grid = np.linspace(lo, hi, len(self.shaper), dtype=np.float32)
+            x = np.stack([np.interp(x[..., i], grid, self.shaper[:, i]) for i in range(3)], -1)
+        elif (lo, hi) != (0.0, 1.0):
+            x = (x - lo) / (hi - lo)
+        x = np.ascontiguousarray(x, np.float32)
+        out = np.empty(x.shape, np.float32)
+        kernel[interpolation](x, np.ascontiguousarray(self.table), out)
+        return out
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the look as an Adobe/Resolve ``.cube`` file (atomically)."""
+        from photostyle.atomic import atomic_write
+
+        n = self.size
+        lines = [f'TITLE "{self.title}"', f"LUT_3D_SIZE {n}"]
+        lo, hi = self.domain
+        lines += [f"DOMAIN_MIN {lo:g} {lo:g} {lo:g}", f"DOMAIN_MAX {hi:g} {hi:g} {hi:g}"]
+        flat = self.table.transpose(2, 1, 0, 3).reshape(-1, 3)  # red fastest
+        lines += [f"{r:.6f} {g:.6f} {b:.6f}" for r, g, b in flat]
+        text = "\n".join(lines) + "\n"
+        return atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Look:
+        """Read a ``.cube`` file (3D, or 1D shaper + 3D) written by any tool."""
+        from photostyle.errors import ImageError
+
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ImageError(f"{p}: cannot read LUT ({exc})") from None
+        title, size3, size1, lo, hi, values = "", 0, 0, 0.0, 1.0, []
+        try:
+            for line in text.splitlines():
+                t = line.split("#")[0].strip()
+                if not t:
+                    continue
+                key = t.split()[0].upper()
+                if key == "TITLE":
+                    title = t[5:].strip().strip('"')
+                elif key == "LUT_3D_SIZE":
+                    size3 = int(t.split()[1])
+                elif key == "LUT_1D_SIZE":
+                    size1 = int(t.split()[1])
+                elif key in ("DOMAIN_MIN", "LUT_3D_INPUT_RANGE", "LUT_1D_INPUT_RANGE"):
+                    lo = float(t.split()[1])
+                    if key != "DOMAIN_MIN":
+                        hi = float(t.split()[2])
+                elif key == "DOMAIN_MAX":
+                    hi = float(t.split()[1])
+                elif key[0].isdigit() or key[0] in "-+.":
+                    values.append([float(v) for v in t.split()[:3]])
+                else:
+                    continue  # other keywords are ignored, as in Resolve
+            v = np.array(values, np.float32).reshape(-1, 3)
+            if size3 < 2 or len(v) != size1 + size3**3:
+                raise ValueError(f"{len(v)} entries for LUT_1D_SIZE {size1}, LUT_3D_SIZE {size3}")
+        except (ValueError, IndexError) as exc:
+            raise ImageError(f"{p}: not a valid .cube LUT ({exc})") from None
+        shaper = v[:size1] if size1 else None
+        table = v[size1:].reshape(size3, size3, size3, 3).transpose(2, 1, 0, 3)
+        return cls(table, title or p.stem, shaper, (lo, hi))
