@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench browser exiftool clean
+.PHONY: install demo test lint format bench browser tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,11 +36,12 @@ format: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will be skipped"
 
-# Debian's exiftool: the metadata tests read our outputs with it (a real client, not Pillow)
-exiftool:
+# Debian's exiftool and ffmpeg: tests read our files with them (real clients, not our code)
+tools:
 	@command -v exiftool >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null) || echo "exiftool not installed: the metadata tests will be skipped"
+	@command -v ffmpeg >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null) || echo "ffmpeg not installed: the LUT client test will be skipped"
 
-test: lint browser exiftool
+test: lint browser tools
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

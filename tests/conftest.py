@@ -53,3 +53,16 @@ def untrained(monkeypatch):
     model = PhotoWCT({lv: Decoder(lv) for lv in (1, 2, 3, 4)})
     monkeypatch.setattr(pipeline, "_model", lambda device: model)
     return model
+
+
+def require_tool(name: str) -> str:
+    """Path of a system tool the Makefile installs (exiftool, ffmpeg); skipped when missing,
+    unless PHOTOSTYLE_REQUIRE_TOOLS=1 (CI)."""
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("PHOTOSTYLE_REQUIRE_TOOLS") == "1":
+            raise RuntimeError(f"{name} required for this test but missing")
+        pytest.skip(f"{name} not available")
+    return path

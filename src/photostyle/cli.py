@@ -20,6 +20,8 @@ from photostyle.cli_options import (
     DeviceOption,
     KeepProfileOption,
     LamOption,
+    LutOption,
+    LutSizeOption,
     MaxSideOption,
     OutOption,
     QualityOption,
@@ -27,6 +29,7 @@ from photostyle.cli_options import (
     StripMetadataOption,
     WorkMpOption,
     check_files,
+    check_lut_path,
     fail,
     normalise_args,
     transfer_options,
@@ -95,6 +98,8 @@ def transfer(
     quality: QualityOption = 95,
     strip_metadata: StripMetadataOption = False,
     keep_profile: KeepProfileOption = False,
+    lut: LutOption = None,
+    lut_size: LutSizeOption = 33,
     device: DeviceOption = "auto",
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
@@ -111,6 +116,9 @@ def transfer(
         from photostyle.output import OutputOptions, write_result
 
         out_opts = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check(out)
+        if lut is not None:
+            check_lut_path(lut, lut_size)
+        from photostyle.io import load_image
         from photostyle.pipeline import transfer as run_transfer
 
         report: dict = {}
@@ -126,6 +134,13 @@ def transfer(
         )
         progress(f"writing {out}")
         write_result(out, r, content, out_opts)
+        if lut is not None:
+            from photostyle.look import Look
+
+            progress(f"fitting the look -> {lut}")
+            Look.fit(
+                load_image(content), r, size=lut_size, title=f"photostyle {Path(style).stem}"
+            ).save(lut)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()
         fail(str(exc))
@@ -309,6 +324,12 @@ def train(
         typer.echo(f"interrupted; checkpoint saved to {trainer.ckpt}", err=True)
         raise typer.Exit(130) from None
     typer.echo(f"done: step {result['step']}, weights {out}", err=True)
+
+
+from photostyle.cli_looks import apply, lut  # noqa: E402 (commands defined beside, registered here)
+
+app.command(name="lut")(lut)
+app.command(name="apply")(apply)
 
 
 def main(args: list[str] | None = None) -> None:

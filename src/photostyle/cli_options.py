@@ -48,6 +48,10 @@ KeepProfileOption = Annotated[
     bool,
     typer.Option(help="convert the result back to the content's colour profile and embed it"),
 ]
+LutOption = Annotated[
+    Path, typer.Option("--lut", help="also write the look as a 3D LUT (.cube) for other tools")
+]
+LutSizeOption = Annotated[int, typer.Option(help="LUT lattice points per axis (2..129)")]
 AutoLabelsOption = Annotated[
     str,
     typer.Option(
@@ -141,6 +145,17 @@ def check_files(out: Path | None, *inputs: Path | None) -> None:
             probe_image(p)
     if out is not None:
         check_output_path(out)
+
+
+def check_lut_path(path: Path, size: int) -> None:
+    """A look can be written to ``path``: ``.cube``, an existing folder, size 2..129."""
+    if path.suffix.lower() != ".cube":
+        raise ValueError(f"{path}: a look is written as a .cube file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"{path}: output folder {folder} does not exist")
+    if not 2 <= size <= 129:
+        raise ValueError(f"--lut-size must be 2..129, got {size}")
 
 
 def fail(message: str) -> None:

@@ -1,7 +1,7 @@
 """3D LUT interpolation kernels (numba, all cores): a 12 MP photo in about 0.1 s on 2 cores.
 
 ``lut``: ``N x N x N x 3`` float32 indexed ``[r, g, b]`` over [0, 1]^3; ``image``: ``H x W x 3``
-float32 (clipped to [0, 1] on lookup); results are written into ``out``.
+float32 (clipped to [0, 1] on lookup); results, clipped to [0, 1], are written into ``out``.
 
 * :func:`trilinear`: the 8 corners of the cell, weighted by the three fractions;
 * :func:`tetrahedral`: the 4 corners of the tetrahedron (of the cell's 6) holding the colour,
@@ -20,54 +20,82 @@ def _cell(v, s):  # noqa: ANN001, ANN202
     return i, x - i
 
 
+@njit(cache=True, inline="always")
+def _trilinear_at(lut, i, j, k, c, fr, fg, fb):  # noqa: ANN001, ANN202
+    c00 = lut[i, j, k, c] * (1 - fr) + lut[i + 1, j, k, c] * fr
+    c01 = lut[i, j, k + 1, c] * (1 - fr) + lut[i + 1, j, k + 1, c] * fr
+    c10 = lut[i, j + 1, k, c] * (1 - fr) + lut[i + 1, j + 1, k, c] * fr
+    c11 = lut[i, j + 1, k + 1, c] * (1 - fr) + lut[i + 1, j + 1, k + 1, c] * fr
+    return (c00 * (1 - fg) + c10 * fg) * (1 - fb) + (c01 * (1 - fg) + c11 * fg) * fb
+
+
+@njit(cache=True, inline="always")
+def _tetrahedral_at(lut, i, j, k, c, fr, fg, fb):  # noqa: ANN001, ANN202
+    c000, c111 = lut[i, j, k, c], lut[i + 1, j + 1, k + 1, c]
+    if fr > fg:
+        if fg > fb:  # r > g > b
+            return (
+                (1 - fr) * c000
+                + (fr - fg) * lut[i + 1, j, k, c]
+                + (fg - fb) * lut[i + 1, j + 1, k, c]
+                + fb * c111
+            )
+        if fr > fb:  # r > b >= g
+            return (
+                (1 - fr) * c000
+                + (fr - fb) * lut[i + 1, j, k, c]
+                + (fb - fg) * lut[i + 1, j, k + 1, c]
+                + fg * c111
+            )
+        return (
+            (1 - fb) * c000
+            + (fb - fr) * lut[i, j, k + 1, c]
+            + (fr - fg) * lut[i + 1, j, k + 1, c]
+            + fg * c111
+        )  # b >= r > g
+    if fb > fg:  # b > g >= r
+        return (
+            (1 - fb) * c000
+            + (fb - fg) * lut[i, j, k + 1, c]
+            + (fg - fr) * lut[i, j + 1, k + 1, c]
+            + fr * c111
+        )
+    if fb > fr:  # g >= b > r
+        return (
+            (1 - fg) * c000
+            + (fg - fb) * lut[i, j + 1, k, c]
+            + (fb - fr) * lut[i, j + 1, k + 1, c]
+            + fr * c111
+        )
+    return (
+        (1 - fg) * c000
+        + (fg - fr) * lut[i, j + 1, k, c]
+        + (fr - fb) * lut[i + 1, j + 1, k, c]
+        + fb * c111
+    )  # g >= r >= b
+
+
 @njit(cache=True, parallel=True, nogil=True)
-def trilinear(image, lut, out):  # noqa: ANN001, ANN201
-    h, w, _ = image.shape
+def _apply(image, lut, out, tetra):  # noqa: ANN001, ANN202
     s = lut.shape[0] - 1
-    for y in prange(h):
-        for x in range(w):
+    for y in prange(image.shape[0]):
+        for x in range(image.shape[1]):
             i, fr = _cell(image[y, x, 0], s)
             j, fg = _cell(image[y, x, 1], s)
             k, fb = _cell(image[y, x, 2], s)
             for c in range(3):
-                c00 = lut[i, j, k, c] * (1 - fr) + lut[i + 1, j, k, c] * fr
-                c01 = lut[i, j, k + 1, c] * (1 - fr) + lut[i + 1, j, k + 1, c] * fr
-                c10 = lut[i, j + 1, k, c] * (1 - fr) + lut[i + 1, j + 1, k, c] * fr
-                c11 = lut[i, j + 1, k + 1, c] * (1 - fr) + lut[i + 1, j + 1, k + 1, c] * fr
-                c0 = c00 * (1 - fg) + c10 * fg
-                c1 = c01 * (1 - fg) + c11 * fg
-                out[y, x, c] = min(max(c0 * (1 - fb) + c1 * fb, 0.0), 1.0)
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def tetrahedral(image, lut, out):  # noqa: ANN001, ANN201
-    h, w, _ = image.shape
-    s = lut.shape[0] - 1
-    for y in prange(h):
-        for x in range(w):
-            i, fr = _cell(image[y, x, 0], s)
-            j, fg = _cell(image[y, x, 1], s)
-            k, fb = _cell(image[y, x, 2], s)
-            for c in range(3):
-                c000 = lut[i, j, k, c]
-                c111 = lut[i + 1, j + 1, k + 1, c]
-                if fr > fg:
-                    if fg > fb:
-                        v = (1 - fr) * c000 + (fr - fg) * lut[i + 1, j, k, c]
-                        v += (fg - fb) * lut[i + 1, j + 1, k, c] + fb * c111
-                    elif fr > fb:
-                        v = (1 - fr) * c000 + (fr - fb) * lut[i + 1, j, k, c]
-                        v += (fb - fg) * lut[i + 1, j, k + 1, c] + fg * c111
-                    else:
-                        v = (1 - fb) * c000 + (fb - fr) * lut[i, j, k + 1, c]
-                        v += (fr - fg) * lut[i + 1, j, k + 1, c] + fg * c111
-                elif fb > fg:
-                    v = (1 - fb) * c000 + (fb - fg) * lut[i, j, k + 1, c]
-                    v += (fg - fr) * lut[i, j + 1, k + 1, c] + fr * c111
-                elif fb > fr:
-                    v = (1 - fg) * c000 + (fg - fb) * lut[i, j + 1, k, c]
-                    v += (fb - fr) * lut[i, j + 1, k + 1, c] + fr * c111
+                if tetra:
+                    v = _tetrahedral_at(lut, i, j, k, c, fr, fg, fb)
                 else:
-                    v = (1 - fg) * c000 + (fg - fr) * lut[i, j + 1, k, c]
-                    v += (fr - fb) * lut[i + 1, j + 1, k, c] + fb * c111
+                    v = _trilinear_at(lut, i, j, k, c, fr, fg, fb)
                 out[y, x, c] = min(max(v, 0.0), 1.0)
+
+
+def trilinear(image, lut, out) -> None:  # noqa: ANN001
+    """Trilinear interpolation of ``lut`` at every pixel of ``image`` into ``out``."""
+    _apply(image, lut, out, False)
+
+
+def tetrahedral(image, lut, out) -> None:  # noqa: ANN001
+    """Tetrahedral interpolation of ``lut`` at every pixel of ``image`` into ``out``."""
+    _apply(image, lut, out, True)

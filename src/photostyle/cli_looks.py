@@ -1,0 +1,103 @@
+"""Command-line commands for looks: ``photostyle lut`` and ``photostyle apply``.
+
+Registered on the application in :mod:`photostyle.cli`; the shared options and argument
+helpers are in :mod:`photostyle.cli_options`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import photostyle.cli_options as opts
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_MAX_SIDE
+from photostyle.errors import ImageError
+
+
+def lut(
+    content: Annotated[Path, typer.Argument(help="photo to restyle")],
+    style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="the look (.cube)")],
+    size: Annotated[int, typer.Option(help="lattice points per axis (2..129)")] = 33,
+    smoothing: opts.SmoothingOption = "exact",
+    lam: opts.LamOption = 1e-4,
+    work_mp: opts.WorkMpOption = 1.0,
+    auto_labels: opts.AutoLabelsOption = None,
+    device: opts.DeviceOption = "auto",
+) -> None:
+    """Write only the look of restyling CONTENT like STYLE, as a 3D LUT (.cube)."""
+    from photostyle.progress import ConsoleProgress
+
+    progress = ConsoleProgress()
+    try:
+        options = opts.transfer_options(
+            smoothing,
+            lam,
+            DEFAULT_MAX_SIDE,
+            auto_labels,
+            DEFAULT_COLOUR_FIX,
+            DEFAULT_DETAIL_MATCH,
+            device,
+            work_mp,
+        )
+        opts.check_lut_path(out, size)
+        opts.check_files(None, content, style)
+        from photostyle.io import load_image
+        from photostyle.look import Look
+        from photostyle.pipeline import transfer
+
+        result = transfer(content, style, progress=progress, **options)
+        progress(f"fitting the look -> {out}")
+        Look.fit(load_image(content), result, size=size, title=f"photostyle {style.stem}").save(out)
+    except (ImageError, ValueError, FileNotFoundError) as exc:
+        progress.close()
+        opts.fail(str(exc))
+    progress(f"done -> {out}")
+
+
+def apply(
+    look: Annotated[Path, typer.Argument(help="a .cube 3D LUT (ours or any tool's)")],
+    inputs: Annotated[list[str], typer.Argument(help="image files, folders or glob patterns")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="output folder (created)")],
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    bit_depth: opts.BitDepthOption = "auto",
+    quality: opts.QualityOption = 95,
+    strip_metadata: opts.StripMetadataOption = False,
+) -> None:
+    """Apply a look to every photo of a shoot (same names and formats in OUT; resumable).
+
+    Exit code 0 when every file succeeded, 2 when some failed (each is reported).
+    """
+    from tqdm import tqdm
+
+    from photostyle.look import Look
+    from photostyle.output import OutputOptions
+    from photostyle.shoot import collect_inputs, run_apply
+
+    try:
+        if workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {workers}")
+        Look.load(look)  # a bad LUT is reported before any photo is touched
+        files = collect_inputs(inputs)
+        out_opts = OutputOptions(bit_depth, quality, strip_metadata).check()
+        out.mkdir(parents=True, exist_ok=True)
+    except (ImageError, ValueError, OSError) as exc:
+        opts.fail(str(exc))
+    bar = tqdm(total=len(files), unit="photo", file=sys.stderr)
+
+    def on_result(src: Path, err: str | None) -> None:
+        if err:
+            tqdm.write(f"error: {err}", file=sys.stderr)
+        bar.update(1)
+
+    done, skipped, errors = run_apply(str(look), files, out, out_opts, workers, on_result)
+    bar.close()
+    typer.echo(
+        f"apply: {len(done)} done, {len(skipped)} already there, {len(errors)} failed -> {out}",
+        err=True,
+    )
+    if errors:
+        raise typer.Exit(2)

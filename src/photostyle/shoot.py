@@ -1,0 +1,112 @@
+"""Apply a look (3D LUT) to a whole shoot: ``photostyle apply LOOK.cube INPUTS... --out DIR``.
+
+Inputs are files, folders (searched recursively) and glob patterns; every supported image
+file is taken (JPEG, PNG, TIFF, WebP, AVIF, HEIC, camera RAW). Each output goes to ``DIR``
+with the input's name and format (RAW -> 16-bit TIFF), bit depth and metadata kept where the
+format allows (:func:`photostyle.output.write_result`). Outputs are written atomically and
+existing ones are skipped, so a killed run is resumed by running it again; a bad file is
+reported in one line and the others still run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from photostyle.errors import ImageError
+
+#: Extensions taken from folders and globs (camera RAW ones come from photostyle.raw).
+IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .tif .tiff .webp .avif .heic .heif".split())
+#: Output extension of inputs whose format cannot be written.
+RAW_OUTPUT = ".tif"
+
+
+def collect_inputs(inputs: list[str]) -> list[Path]:
+    """Expand files, folders (recursive) and glob patterns into a sorted list of image files.
+
+    Raises :class:`ImageError` for an input that is neither an existing path nor a pattern
+    matching something.
+    """
+    from photostyle.raw import RAW_EXTENSIONS
+
+    exts = IMAGE_EXTENSIONS | RAW_EXTENSIONS
+    found: dict[Path, None] = {}
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            matches = [q for q in sorted(p.rglob("*")) if q.suffix.lower() in exts and q.is_file()]
+        elif p.is_file():
+            matches = [p]
+        else:
+            matches = [Path(q) for q in sorted(glob.glob(item, recursive=True))]
+            matches = [q for q in matches if q.is_file() and q.suffix.lower() in exts]
+            if not matches:
+                raise ImageError(f"{item}: no such file, folder or matching images")
+        found.update(dict.fromkeys(matches))
+    return list(found)
+
+
+def output_path(src: Path, out_dir: Path) -> Path:
+    """Where the result of ``src`` goes: same name and format in ``out_dir`` (RAW: ``.tif``)."""
+    from photostyle.raw import is_raw
+
+    return out_dir / (src.stem + RAW_OUTPUT if is_raw(src) else src.name)
+
+
+def apply_one(look_path: str, src: Path, dst: Path, options: object) -> str | None:
+    """Apply the look file to one image and write it; returns an error line or ``None``."""
+    from photostyle.io import load_image
+    from photostyle.look import Look
+    from photostyle.output import write_result
+
+    try:
+        image = load_image(src)
+        write_result(dst, Look.load(look_path).apply(image), src, options)
+    except (ImageError, ValueError, OSError) as exc:
+        return f"{src}: {' '.join(str(exc).split())}"
+    return None
+
+
+def run_apply(
+    look_path: str,
+    files: list[Path],
+    out_dir: Path,
+    options: object,
+    workers: int = 1,
+    on_result: Callable[[Path, str | None], None] | None = None,
+) -> tuple[list[Path], list[Path], list[str]]:
+    """Apply the look to every file not done yet; returns ``(done, skipped, errors)``."""
+    todo, skipped = [], []
+    for src in files:
+        dst = output_path(src, out_dir)
+        for stale in out_dir.glob(f".{dst.name}.*.tmp"):  # from a killed run
+            stale.unlink(missing_ok=True)
+        if dst.is_file():
+            skipped.append(dst)
+        else:
+            todo.append((src, dst))
+    done, errors = [], []
+    for (src, dst), err in zip(todo, _results(look_path, todo, options, workers), strict=True):
+        (errors.append(err) if err else done.append(dst))
+        if on_result:
+            on_result(src, err)
+    return done, skipped, errors
+
+
+def _results(
+    look_path: str, todo: list[tuple[Path, Path]], options: object, workers: int
+) -> Iterator[str | None]:
+    if workers <= 1:
+        for src, dst in todo:
+            yield apply_one(look_path, src, dst, options)
+        return
+    import multiprocessing as mp
+
+    os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(apply_one, look_path, s, d, options) for s, d in todo]
+        for fut in futures:
+            yield fut.result()
