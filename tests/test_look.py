@@ -29,8 +29,10 @@ def test_fit_recovers_a_smooth_map_and_extrapolates_affinely(rng):
     )
     curve = lambda x: x**1.5  # noqa: E731
     c = colours(rng)
-    look = Look.fit(c, curve(c))
-    assert np.abs(look.apply(c) - curve(c)).mean() < 1 / 255
+    look = Look.fit(c, curve(c), smoothness=1e-3)
+    assert np.abs(look.apply(c) - curve(c)).mean() < 0.5 / 255
+    # the default smoothness (chosen on transfers) bends a pure tone curve a little
+    assert np.abs(Look.fit(c, curve(c)).apply(c) - curve(c)).mean() < 1.5 / 255
 
 
 def test_cube_file_round_trip_and_layout(tmp_path, rng):

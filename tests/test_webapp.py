@@ -145,11 +145,14 @@ def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
     for label, (ext, _) in DOWNLOAD_FORMATS.items():
         args = (str(tmp_path / "phone.heic"), str(tmp_path / "phone.heic"), None, None, False)
         args += ("guided", -4.0, 64, True, True, 1.0, label)
-        _, _, path, info = run_transfer(*args)
+        _, _, path, look, info = run_transfer(*args)
         out = Image.open(path)
         assert path.endswith(ext) and path.split("/")[-1].startswith("phone_photostyle")
         assert out.size == (80, 60) and info.startswith("result 80x60")
         assert out.getexif().get(0x0110) == "PhoneCam" or ext == ".tif"
         assert out.info.get("icc_profile") or ext == ".tif"
+        from photostyle.look import Look
+
+        assert Look.load(look).size == 33 and look.endswith("phone_look.cube")
     with pytest.raises(ValueError, match="download format"):
         run_transfer(*args[:-1], "GIF")

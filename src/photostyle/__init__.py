@@ -14,6 +14,7 @@ _LAZY = {
     "save_image": "photostyle.io",
     "resolve_device": "photostyle.device",
     "transfer": "photostyle.pipeline",
+    "Look": "photostyle.look",
 }
 __all__ = sorted(_LAZY)
 __version__ = "0.1.0"

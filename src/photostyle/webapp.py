@@ -71,8 +71,9 @@ def run_transfer(
     out_format: str = "PNG",
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
-) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str]:
-    """The app's handler. Returns (before/after pair, side-by-side, download path, info line).
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str, str]:
+    """The app's handler. Returns (before/after pair, side-by-side, download path, look
+    (.cube) path, info line).
 
     ``progress(message, fraction=None)``: stage messages and the running solve's fraction
     (see :mod:`photostyle.progress`). Raises ``ValueError`` / :class:`ImageError` with a
@@ -111,9 +112,13 @@ def run_transfer(
     name = f"{Path(_path(content_file)).stem}_photostyle{ext}"
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / name
     write_result(out, result, _path(content_file), OutputOptions(bit_depth=depth))
+    from photostyle.look import Look
+
+    look = out.with_name(f"{Path(_path(content_file)).stem}_look.cube")
+    Look.fit(c, result, title=f"photostyle {Path(_path(style_file)).stem}").save(look)
     h, w = result.shape[:2]
     info = f"result {w}x{h} in {dt:.1f} s ({smoothing} smoothing)"
-    return (c, result), side_by_side([c, s, result]), str(out), info
+    return (c, result), side_by_side([c, s, result]), str(out), str(look), info
 
 
 def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | None:
@@ -222,7 +227,9 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         info = gr.Textbox(label="Status", interactive=False, elem_id="info")
         slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
         strip = gr.Image(label="Content | style | result", format="png", elem_id="strip")
-        download = gr.DownloadButton("Download result", elem_id="download")
+        with gr.Row():
+            download = gr.DownloadButton("Download result", elem_id="download")
+            download_look = gr.DownloadButton("Download look (.cube)", elem_id="download_look")
         go.click(
             handler,
             [
@@ -239,7 +246,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 work_mp,
                 out_format,
             ],
-            [slider, strip, download, info],
+            [slider, strip, download, download_look, info],
             concurrency_limit=1,
         )
     return app
