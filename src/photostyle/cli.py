@@ -326,10 +326,11 @@ def train(
     typer.echo(f"done: step {result['step']}, weights {out}", err=True)
 
 
-from photostyle.cli_looks import apply, lut  # noqa: E402 (commands defined beside, registered here)
+from photostyle.cli_looks import apply, lut, video  # noqa: E402 (defined beside, registered here)
 
 app.command(name="lut")(lut)
 app.command(name="apply")(apply)
+app.command(name="video")(video)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -101,3 +101,43 @@ def apply(
     )
     if errors:
         raise typer.Exit(2)
+
+
+def video(
+    source: Annotated[Path, typer.Argument(help="video to restyle (.mp4, .mov, .mkv ...)")],
+    style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="output video (.mp4/.mkv H.264, .mov ProRes)")
+    ],
+    keyframes: Annotated[
+        int, typer.Option(help="frames the look is fitted on (evenly spaced)")
+    ] = 3,
+    lut: Annotated[Path, typer.Option("--lut", help="also write the look (.cube)")] = None,
+    work_mp: opts.WorkMpOption = 1.0,
+    device: opts.DeviceOption = "auto",
+) -> None:
+    """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker)."""
+    from photostyle.progress import ConsoleProgress
+
+    progress = ConsoleProgress()
+    try:
+        if keyframes < 1:
+            raise ValueError(f"--keyframes must be >= 1, got {keyframes}")
+        if lut is not None:
+            opts.check_lut_path(lut, 33)
+        opts.check_files(None, style)
+        from photostyle.video import apply_look_to_video, check_video_paths, fit_video_look
+        from photostyle.video import keyframes as read_keyframes
+
+        check_video_paths(source, out)
+        progress(f"reading {keyframes} keyframes")
+        frames = read_keyframes(source, keyframes)
+        progress("fitting the look on the keyframes (full transfer of each)")
+        look = fit_video_look(frames, style, work_pixels=work_mp * 1e6, device=device)
+        if lut is not None:
+            look.save(lut)
+        stats = apply_look_to_video(source, out, look, progress)
+    except (ImageError, ValueError, FileNotFoundError) as exc:
+        progress.close()
+        opts.fail(str(exc))
+    progress(f"done: {stats['frames']} frames at {stats['fps']:.1f} frames/s -> {out}")

@@ -38,5 +38,6 @@ def warm_up() -> dict:
     t0 = time.perf_counter()
     for interpolation in ("tetrahedral", "trilinear"):
         Look.identity(3).apply(content, interpolation)
+    Look.identity(3).apply_u8((content * 255).astype(np.uint8))
     seconds["lut"] = round(time.perf_counter() - t0, 2)
     return seconds

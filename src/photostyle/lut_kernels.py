@@ -99,3 +99,13 @@ def trilinear(image, lut, out) -> None:  # noqa: ANN001
 def tetrahedral(image, lut, out) -> None:  # noqa: ANN001
     """Tetrahedral interpolation of ``lut`` at every pixel of ``image`` into ``out``."""
     _apply(image, lut, out, True)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def lookup_u8(image, table, out):  # noqa: ANN001, ANN201
+    """8-bit frames through a full ``256 x 256 x 256 x 3`` uint8 table (one gather a pixel)."""
+    for y in prange(image.shape[0]):
+        for x in range(image.shape[1]):
+            r, g, b = image[y, x, 0], image[y, x, 1], image[y, x, 2]
+            for c in range(3):
+                out[y, x, c] = table[r, g, b, c]

@@ -1,0 +1,117 @@
+"""Video: a look fitted on keyframes and applied to every frame, read/written with PyAV.
+
+The test clip is made from a real photo: a slow pan and zoom (known motion) with a slight
+exposure ramp, 2 s at 720p and 24 frames/s, with an audio track.
+"""
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from photostyle.cli import app
+from photostyle.io import load_image, save_image
+
+av = pytest.importorskip("av")
+W, H, FPS, N = 1280, 720, 24, 48
+
+
+def boxes():
+    """Crop box (x0, y0, scale) of each frame in the source photo: pan right, zoom in."""
+    t = np.linspace(0, 1, N)
+    return [(40 + 120 * v, 30 + 40 * v, 1.6 - 0.15 * v) for v in t]
+
+
+def make_clip(photo: np.ndarray, path) -> None:
+    src = Image.fromarray((photo * 255 + 0.5).astype(np.uint8))
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=FPS, options={"crf": "12"})
+        v.width, v.height, v.pix_fmt = W, H, "yuv420p"
+        a = out.add_stream("aac", rate=44100)
+        for i, (x0, y0, s) in enumerate(boxes()):
+            crop = src.transform((W, H), Image.AFFINE, (s, 0, x0, 0, s, y0), Image.BILINEAR)
+            gain = 0.9 + 0.2 * i / (N - 1)  # exposure ramp
+            rgb = np.clip(np.asarray(crop, np.float32) * gain, 0, 255).astype(np.uint8)
+            out.mux(v.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(v.encode(None))
+        t = np.arange(2 * 44100) / 44100
+        samples = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
+        for k in range(0, samples.shape[1], 1024):
+            frame = av.AudioFrame.from_ndarray(
+                samples[:, k : k + 1024], format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts = 44100, k
+            out.mux(a.encode(frame))
+        out.mux(a.encode(None))
+
+
+def frames_of(path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24").astype(np.float32) / 255 for f in c.decode(video=0)]
+
+
+def warp_error(frames: list[np.ndarray]) -> float:
+    """Mean |frame t - frame t-1 warped onto t| with the known motion (inner pixels)."""
+    from scipy.ndimage import map_coordinates
+
+    b = boxes()
+    yy, xx = np.mgrid[40 : H - 40 : 4, 40 : W - 40 : 4].astype(np.float64)
+    errs = []
+    for t in range(1, N, 6):
+        (x1, y1, s1), (x0, y0, s0) = b[t], b[t - 1]
+        px, py = x1 + s1 * xx, y1 + s1 * yy  # photo coordinates of frame t's pixels
+        u, v = (px - x0) / s0, (py - y0) / s0  # ... in frame t-1
+        prev = np.stack(
+            [map_coordinates(frames[t - 1][..., c], [v, u], order=1) for c in range(3)], -1
+        )
+        errs.append(
+            np.abs(frames[t][::4, ::4][10 : 10 + yy.shape[0], 10 : 10 + yy.shape[1]] - prev).mean()
+        )
+    return float(np.mean(errs))
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    from conftest import require_shared
+
+    photo = load_image(require_shared("highres") / "iphone_hdr_YES.jpg")[:1400, :2400]
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    make_clip(photo, path)
+    return path
+
+
+def test_video_look_mode_keeps_rate_frames_audio_and_adds_no_flicker(untrained, tmp_path, clip):
+    style = tmp_path / "style.png"
+    save_image(
+        style, np.clip(np.random.default_rng(0).normal([0.8, 0.5, 0.3], 0.1, (60, 80, 3)), 0, 1)
+    )
+    out = tmp_path / "out.mp4"
+    args = ["video", str(clip), str(style), "-o", str(out), "--keyframes", "2"]
+    res = CliRunner().invoke(app, [*args, "--lut", str(tmp_path / "v.cube")])
+    assert res.exit_code == 0, res.output
+    assert "frames/s" in res.output and (tmp_path / "v.cube").is_file()
+    with av.open(str(out)) as c:
+        v = c.streams.video[0]
+        assert v.average_rate == FPS and (v.width, v.height) == (W, H)
+        assert len(c.streams.audio) == 1
+    ins, outs = frames_of(clip), frames_of(out)
+    assert len(outs) == len(ins) == N
+    assert np.abs(outs[0] - ins[0]).mean() > 5 / 255  # it was restyled
+    added = warp_error(outs) - warp_error(ins)
+    assert added <= 0.5 / 255, added  # the look adds no flicker
+
+
+def test_video_bad_paths_fail_in_one_line(tmp_path, clip):
+    style = tmp_path / "s.png"
+    save_image(style, np.zeros((20, 20, 3), np.float32))
+    (tmp_path / "junk.mp4").write_bytes(b"not a video")
+    for args, needle in (
+        ([str(clip), str(style), "-o", str(tmp_path / "o.gif")], "unsupported video extension"),
+        (
+            [str(tmp_path / "junk.mp4"), str(style), "-o", str(tmp_path / "o.mp4")],
+            "not a readable video",
+        ),
+        ([str(clip), str(style), "-o", str(tmp_path / "no" / "o.mp4")], "does not exist"),
+    ):
+        res = CliRunner().invoke(app, ["video", *args])
+        assert res.exit_code == 2 and needle in res.output.splitlines()[-1], res.output
