@@ -148,3 +148,30 @@ def test_lut_and_apply_commands(untrained, tmp_path, rng):
     ):
         res = CliRunner().invoke(app, ["apply", *args])
         assert res.exit_code == 2 and needle in res.output.splitlines()[-1], res.output
+
+
+def test_apply_with_worker_processes(tmp_path, rng):
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(3):
+        save_image(shoot / f"p{i}.png", rng.random((30, 40, 3)).astype(np.float32))
+    look = Look(Look.identity(9).table ** 1.4)
+    look.save(tmp_path / "l.cube")
+    res = CliRunner().invoke(
+        app,
+        [
+            "apply",
+            str(tmp_path / "l.cube"),
+            str(shoot),
+            "-o",
+            str(tmp_path / "out"),
+            "--workers",
+            "2",
+        ],
+    )
+    assert res.exit_code == 0 and "3 done" in res.output, res.output
+    for i in range(3):
+        src = load_image(shoot / f"p{i}.png")
+        assert (
+            np.abs(load_image(tmp_path / "out" / f"p{i}.png") - look.apply(src)).max() <= 0.51 / 255
+        )

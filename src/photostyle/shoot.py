@@ -96,6 +96,13 @@ def run_apply(
     return done, skipped, errors
 
 
+def _limit_threads(threads: int) -> None:
+    """Worker initializer: share the cores between the worker processes."""
+    import numba
+
+    numba.set_num_threads(threads)
+
+
 def _results(
     look_path: str, todo: list[tuple[Path, Path]], options: object, workers: int
 ) -> Iterator[str | None]:
@@ -105,8 +112,9 @@ def _results(
         return
     import multiprocessing as mp
 
-    os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(workers, ctx, initializer=_limit_threads, initargs=(threads,)) as pool:
         futures = [pool.submit(apply_one, look_path, s, d, options) for s, d in todo]
         for fut in futures:
             yield fut.result()
