@@ -262,75 +262,13 @@ def serve(
     run_server(host, port, max_file_mb)
 
 
-@app.command()
-def train(
-    level: Annotated[int, typer.Option(help="decoder level 1..4")],
-    data: Annotated[list[Path], typer.Option(help="folder(s) of photos, searched recursively")],
-    out: Annotated[Path, typer.Option(help="output weights (.safetensors); checkpoint beside it")],
-    steps: Annotated[int, typer.Option(help="total optimisation steps")] = 2000,
-    batch_size: Annotated[int, typer.Option(help="crops per step")] = 8,
-    crop: Annotated[int, typer.Option(help="crop side in pixels")] = 128,
-    lr: Annotated[float, typer.Option(help="Adam learning rate (cosine decay to 10%)")] = 1e-4,
-    perceptual_weight: Annotated[float, typer.Option(help="weight of the VGG feature loss")] = 0.0,
-    head_steps: Annotated[int, typer.Option(help="blockwise head-only steps first")] = 0,
-    init_from: Annotated[
-        Path, typer.Option(help="trained lower-level decoder for the tail")
-    ] = None,
-    weights: Annotated[
-        Path, typer.Option(help="same-level weights to continue from (new schedule)")
-    ] = None,
-    val: Annotated[Path, typer.Option(help="folder of validation photos (PSNR in the log)")] = None,
-    ckpt_every: Annotated[int, typer.Option(help="checkpoint interval in steps")] = 50,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    device: DeviceOption = "auto",
-    resume: Annotated[bool, typer.Option(help="continue from the checkpoint beside --out")] = False,
-) -> None:
-    """Train a PhotoWCT decoder for image reconstruction (resumable)."""
-    import torch
-
-    from photostyle.train import TrainConfig, Trainer
-
-    if level not in (1, 2, 3, 4):
-        fail(f"--level must be 1..4, got {level}")
-    cfg = TrainConfig(
-        level=level,
-        data=[str(d) for d in data],
-        out=str(out),
-        steps=steps,
-        batch_size=batch_size,
-        crop=crop,
-        lr=lr,
-        perceptual_weight=perceptual_weight,
-        head_steps=head_steps,
-        ckpt_every=ckpt_every,
-        seed=seed,
-        init_from=str(init_from) if init_from else None,
-        weights=str(weights) if weights else None,
-        val=str(val) if val else None,
-        device=device,
-    )
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    try:
-        trainer = Trainer(cfg, resume=resume)
-        typer.echo(
-            f"training decoder {level} on {len(trainer.photos)} photos, {trainer.device}, "
-            f"from step {trainer.step}",
-            err=True,
-        )
-        result = trainer.run(progress=True)
-    except (ImageError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; checkpoint saved to {trainer.ckpt}", err=True)
-        raise typer.Exit(130) from None
-    typer.echo(f"done: step {result['step']}, weights {out}", err=True)
-
-
 from photostyle.cli_looks import apply, lut, video  # noqa: E402 (defined beside, registered here)
+from photostyle.cli_train import train  # noqa: E402
 
 app.command(name="lut")(lut)
 app.command(name="apply")(apply)
 app.command(name="video")(video)
+app.command(name="train")(train)
 
 
 def main(args: list[str] | None = None) -> None:
