@@ -34,7 +34,13 @@ from photostyle.cli_options import (
     normalise_args,
     transfer_options,
 )
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_MAX_SIDE
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_LAM,
+    DEFAULT_MAX_SIDE,
+    DEFAULT_WORK_MP,
+)
 from photostyle.io import ImageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -46,7 +52,7 @@ def smooth(
     stylized: Annotated[Path, typer.Argument(help="stylized image Y to smooth")],
     out: OutOption,
     method: Annotated[str, typer.Option(help="exact | guided")] = "exact",
-    lam: LamOption = 1e-4,
+    lam: LamOption = DEFAULT_LAM,
     radius: Annotated[int, typer.Option(help="guided filter radius (guided)")] = None,
     eps: Annotated[float, typer.Option(help="guided filter eps (guided)")] = None,
     device: DeviceOption = "auto",
@@ -84,10 +90,10 @@ def transfer(
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
     out: OutOption,
     smoothing: SmoothingOption = "exact",
-    lam: LamOption = 1e-4,
+    lam: LamOption = DEFAULT_LAM,
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
-    work_mp: WorkMpOption = 1.0,
+    work_mp: WorkMpOption = DEFAULT_WORK_MP,
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
     auto_labels: AutoLabelsOption = None,
@@ -160,12 +166,12 @@ def batch(
     ],
     out: Annotated[Path, typer.Option("-o", "--out", help="output folder")],
     smoothing: SmoothingOption = "exact",
-    lam: LamOption = 1e-4,
+    lam: LamOption = DEFAULT_LAM,
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
     auto_labels: AutoLabelsOption = None,
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
-    work_mp: WorkMpOption = 1.0,
+    work_mp: WorkMpOption = DEFAULT_WORK_MP,
     bit_depth: BitDepthOption = "auto",
     quality: QualityOption = 95,
     strip_metadata: StripMetadataOption = False,

@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 
 import photostyle.cli_options as opts
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_MAX_SIDE
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_LAM,
+    DEFAULT_MAX_SIDE,
+    DEFAULT_WORK_MP,
+)
 from photostyle.errors import ImageError
 
 
@@ -23,8 +29,8 @@ def lut(
     out: Annotated[Path, typer.Option("-o", "--out", help="the look (.cube)")],
     size: Annotated[int, typer.Option(help="lattice points per axis (2..129)")] = 33,
     smoothing: opts.SmoothingOption = "exact",
-    lam: opts.LamOption = 1e-4,
-    work_mp: opts.WorkMpOption = 1.0,
+    lam: opts.LamOption = DEFAULT_LAM,
+    work_mp: opts.WorkMpOption = DEFAULT_WORK_MP,
     auto_labels: opts.AutoLabelsOption = None,
     device: opts.DeviceOption = "auto",
 ) -> None:
@@ -113,7 +119,7 @@ def video(
         int, typer.Option(help="frames the look is fitted on (evenly spaced)")
     ] = 3,
     lut: Annotated[Path, typer.Option("--lut", help="also write the look (.cube)")] = None,
-    work_mp: opts.WorkMpOption = 1.0,
+    work_mp: opts.WorkMpOption = DEFAULT_WORK_MP,
     device: opts.DeviceOption = "auto",
 ) -> None:
     """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker)."""

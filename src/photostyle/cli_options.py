@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from photostyle.defaults import DEFAULT_WORK_MP
+
 # options shared by several commands
 OutOption = Annotated[
     Path, typer.Option("-o", "--out", help="output image (.png .jpg .tif .webp .avif .heic)")
@@ -101,25 +103,30 @@ def transfer_options(
     colour_fix: bool,
     detail_match: bool,
     device: str,
-    work_mp: float = 1.0,
+    work_mp: float = DEFAULT_WORK_MP,
 ) -> dict:
     """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options.
 
-    Every option is checked here, without heavy imports, so that a bad value is reported
-    in milliseconds (:class:`ValueError` with a one-line message).
+    Every option is checked here, with the library's own checks but without heavy imports
+    (no torch, no numba), so that a bad value is reported in milliseconds
+    (:class:`ValueError` with a one-line message).
     """
-    import math
-
     from photostyle.device import resolve_device
+    from photostyle.smoothing.inputs import check_lam
+    from photostyle.smoothing.resolution import check_work_pixels
 
     if smoothing not in ("exact", "guided", "none"):
         raise ValueError(f"--smoothing must be exact, guided or none, got {smoothing!r}")
-    if not math.isfinite(lam) or lam <= 0:
-        raise ValueError(f"--lam must be a finite number > 0, got {lam}")
+    try:
+        check_lam(lam)
+    except ValueError as exc:
+        raise ValueError(f"--{exc}") from None  # "--lam must be a finite number > 0, ..."
     if max_side < 16:
         raise ValueError(f"--max-side must be >= 16, got {max_side}")
-    if not math.isfinite(work_mp) or work_mp < 0 or 0 < work_mp < 0.05:
-        raise ValueError(f"--work-mp must be 0 (full size) or >= 0.05, got {work_mp}")
+    try:
+        check_work_pixels(work_mp * 1e6)
+    except ValueError as exc:
+        raise ValueError(f"--work-mp: {exc}") from None
     if device != "auto":
         resolve_device(device)
     return {

@@ -1,5 +1,9 @@
 """Defaults shared by the library and the CLI (kept free of heavy imports)."""
 
+#: Smoothing weight lambda of the paper (``alpha = 1 / (1 + lam)``), at the reference
+#: resolution of :mod:`photostyle.smoothing.resolution`.
+DEFAULT_LAM = 1e-4
+
 #: Long side (pixels) at which stylization runs by default. Chosen with
 #: ``benchmarks/quality.py --max-sides 256,384,700`` on dpst-dev (2-core CPU): the Gram
 #: distance to the style falls with the size (0.649 / 0.620 / 0.601 / 0.559 at 256 / 384 /
@@ -20,3 +24,9 @@ DEFAULT_COLOUR_FIX = True
 #: structure, colour distance and affine residual still better than DPST's
 #: (``benchmarks/results/quality.json``).
 DEFAULT_DETAIL_MATCH = True
+
+#: Largest pixel count at which the look is solved (``--work-mp 1``); larger photos are
+#: solved at this size and carried to full size (:mod:`photostyle.smoothing.resolution`).
+DEFAULT_WORK_PIXELS = 1_000_000
+#: The same in megapixels, as the command line and the web app take it.
+DEFAULT_WORK_MP = DEFAULT_WORK_PIXELS / 1e6

@@ -16,7 +16,13 @@ import torch
 from PIL import Image
 
 from photostyle.colour import match_colour, match_detail
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_MAX_SIDE
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_LAM,
+    DEFAULT_MAX_SIDE,
+    DEFAULT_WORK_PIXELS,
+)
 from photostyle.device import resolve_device
 from photostyle.io import load_image, pil_to_array, resize_float
 from photostyle.labels import auto_labels as make_auto_labels
@@ -27,7 +33,6 @@ from photostyle.smoothing.exact import ExactSmoother
 from photostyle.smoothing.guided import DEFAULT_RADIUS, guided_smooth
 from photostyle.smoothing.inputs import check_lam
 from photostyle.smoothing.resolution import (
-    DEFAULT_WORK_PIXELS,
     WorkScale,
     to_work,
     upsample_result,
@@ -117,7 +122,7 @@ def transfer(
     style: ImageLike,
     *,
     smoothing: str | None = "exact",
-    lam: float = 1e-4,
+    lam: float = DEFAULT_LAM,
     max_side: int = DEFAULT_MAX_SIDE,
     alpha: float = 1.0,
     work_pixels: float | None = DEFAULT_WORK_PIXELS,

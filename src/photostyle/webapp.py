@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH
+from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_WORK_MP
 from photostyle.io import ImageError, load_image
 
 DEFAULT_MAX_PIXELS = 25_000_000
@@ -67,7 +67,7 @@ def run_transfer(
     max_side: float,
     colour_fix: bool = DEFAULT_COLOUR_FIX,
     detail_match: bool = DEFAULT_DETAIL_MATCH,
-    work_mp: float = 1.0,
+    work_mp: float = DEFAULT_WORK_MP,
     out_format: str = "PNG",
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
@@ -215,7 +215,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             work_mp = gr.Slider(
                 0,
                 4,
-                value=1,
+                value=DEFAULT_WORK_MP,
                 step=0.25,
                 label="Working resolution (MP): the look is solved at this size and carried "
                 "to full size (0 = full size, paper's lambda)",

@@ -15,14 +15,28 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
-from photostyle.smoothing.exact import DEFAULT_LAM, smooth_direct, smooth_exact
-from photostyle.smoothing.guided import smooth_guided
+from photostyle.defaults import DEFAULT_LAM
 
+#: Public names, imported on first use (PEP 562): ``photostyle.smoothing.inputs`` and
+#: ``.resolution`` stay light (no numba, no torch) for the command line's early checks.
+_LAZY = {
+    "smooth_direct": "photostyle.smoothing.exact",
+    "smooth_exact": "photostyle.smoothing.exact",
+    "smooth_guided": "photostyle.smoothing.guided",
+}
 __all__ = ["DEFAULT_LAM", "smooth", "smooth_direct", "smooth_exact", "smooth_guided"]
 
 METHODS = ("exact", "guided")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'photostyle.smoothing' has no attribute {name!r}")
 
 
 def smooth(
@@ -40,7 +54,11 @@ def smooth(
     Returns ``H x W x 3`` float32 in [0, 1].
     """
     if method == "exact":
+        from photostyle.smoothing.exact import smooth_exact
+
         return smooth_exact(content, stylized, lam=lam, device=device, **kwargs)
     if method == "guided":
+        from photostyle.smoothing.guided import smooth_guided
+
         return smooth_guided(content, stylized, device=device, **kwargs)
     raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")

@@ -20,12 +20,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from photostyle.defaults import DEFAULT_LAM
 from photostyle.smoothing.affinity import DEFAULT_EPS
 from photostyle.smoothing.cg import progress_callback
 from photostyle.smoothing.inputs import as_content, check_lam, fit_stylized
 from photostyle.smoothing.solvers import make_solver
 
-DEFAULT_LAM = 1e-4
 #: CG stopping rule. Measured on dpst-dev pairs 03/09 (max |R - direct|, x255): rtol 2e-3 ->
 #: 0.16/0.10 (18/16 its), 5e-3 -> 0.40/0.18 (15/14), 1e-2 -> 0.96/0.42, 2e-2 -> 1.8/0.62.
 DEFAULT_RTOL = 5e-3

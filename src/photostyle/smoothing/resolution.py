@@ -32,14 +32,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+from photostyle.defaults import DEFAULT_WORK_PIXELS  # noqa: F401 (the documented default)
+
+if TYPE_CHECKING:
+    import torch
 
 #: Pixel count at which the method's parameters (lam, guided radius) have their paper values.
 REFERENCE_PIXELS = 350_000
-#: Default largest pixel count at which the smoothing is solved (``--work-mp 1``).
-DEFAULT_WORK_PIXELS = 1_000_000
 #: Smallest accepted working resolution (pixels) other than 0 (= full size, paper's lam).
 MIN_WORK_PIXELS = 50_000
 #: Window radius and regularisation of the affine fit at the working resolution (see
@@ -128,10 +131,11 @@ def to_work(image: np.ndarray, scale: WorkScale) -> np.ndarray:
 
 
 def _chw(a: np.ndarray) -> torch.Tensor:
+    import torch
+
     return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))
 
 
-@torch.no_grad()
 def affine_coefficients(
     guide: np.ndarray, result: np.ndarray, radius: int = FIT_RADIUS, eps: float = FIT_EPS
 ) -> np.ndarray:
@@ -161,6 +165,8 @@ def affine_coefficients(
         ``h x w x 4 x 3`` float32: ``coef[..., k, c]`` is the weight of guide channel ``k`` in
         output channel ``c`` for ``k < 3`` and the offset ``b_c`` for ``k = 3``.
     """
+    import torch  # (tensors made from arrays need no gradients: no graph is recorded)
+
     from photostyle.smoothing.guided import box_mean, sym3_inverse
 
     g, p = _chw(guide), _chw(result)
@@ -185,13 +191,14 @@ def affine_coefficients(
 
 def _lerp_index(n_out: int, n_in: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Bilinear sampling (half-pixel centres, edges clamped) of ``n_in`` samples at ``n_out``."""
+    import torch
+
     x = ((torch.arange(n_out, dtype=torch.float64) + 0.5) * (n_in / n_out) - 0.5).clamp(0, n_in - 1)
     i0 = x.floor().long().clamp(max=n_in - 1)
     i1 = (i0 + 1).clamp(max=n_in - 1)
     return i0, i1, (x - i0).float()
 
 
-@torch.no_grad()
 def apply_affine(coef: np.ndarray, guide: np.ndarray, band_rows: int = BAND_ROWS) -> np.ndarray:
     """``R = up(A) guide + up(b)``: the coefficients bilinearly upsampled to the guide's size.
 
@@ -203,6 +210,8 @@ def apply_affine(coef: np.ndarray, guide: np.ndarray, band_rows: int = BAND_ROWS
     Returns:
         ``H x W x 3`` float32 clipped to [0, 1].
     """
+    import torch
+
     h, w = coef.shape[:2]
     H, W = guide.shape[:2]
     c = torch.from_numpy(np.ascontiguousarray(coef, np.float32)).reshape(h, w, 12)
