@@ -254,7 +254,6 @@ def to_srgb(im: Image.Image, name: str = "image") -> Image.Image:
         out_mode = "RGBA" if im.mode in ("RGBA", "LA") else "RGB"
         if im.mode == "LA":
             im = im.convert("RGBA")  # littleCMS has no LA transform; grey -> RGB first
-            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         out = ImageCms.profileToProfile(
             im,
             src,

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -68,23 +70,32 @@ def _open_checked(path: Path, max_pixels: int, decode: bool = True) -> Image.Ima
         raise ImageError(f"{path}: file is empty (0 bytes)")
     # Pillow's own bomb check is replaced by ours: the size is read from the header and
     # checked against max_pixels before any pixel is decoded.
+    with _pillow_errors(path):
+        im = Image.open(path)
+        w, h = im.size
+        if w * h > max_pixels:
+            raise ImageError(
+                f"{path}: image is {w}x{h} = {w * h / 1e6:.1f} MP, over the limit of "
+                f"{max_pixels / 1e6:.1f} MP (refused before decoding; raise max_pixels "
+                "to allow it)"
+            )
+        if w == 0 or h == 0:
+            raise ImageError(f"{path}: image has zero size ({w}x{h})")
+        if decode:
+            im.load()
+    return im
+
+
+@contextmanager
+def _pillow_errors(path: Path) -> Iterator[None]:
+    """Pillow's errors while opening or decoding ``path`` as one-line :class:`ImageError`s
+    (Pillow's own pixel limit off: :func:`_open_checked` applies ours)."""
     old_limit = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path)
-            w, h = im.size
-            if w * h > max_pixels:
-                raise ImageError(
-                    f"{path}: image is {w}x{h} = {w * h / 1e6:.1f} MP, over the limit of "
-                    f"{max_pixels / 1e6:.1f} MP (refused before decoding; raise max_pixels "
-                    "to allow it)"
-                )
-            if w == 0 or h == 0:
-                raise ImageError(f"{path}: image has zero size ({w}x{h})")
-            if decode:
-                im.load()
+            yield
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -95,7 +106,6 @@ def _open_checked(path: Path, max_pixels: int, decode: bool = True) -> Image.Ima
         raise ImageError(f"{path}: truncated or corrupt image ({exc})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = old_limit
-    return im
 
 
 def pil_to_array(im: Image.Image, name: str = "image") -> np.ndarray:
@@ -143,17 +153,18 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
 
     if is_raw(p) and p.is_file() and p.stat().st_size:
         return read_raw(p, max_pixels)
-    header = _open_checked(p, max_pixels, decode=False)
+    im = _open_checked(p, max_pixels, decode=False)
     from photostyle.bitdepth import is_16bit_rgb, read_16bit
 
-    try:
-        if is_16bit_rgb(header):
-            return read_16bit(p, header)
-    except Exception as exc:  # noqa: BLE001 (imagecodecs/tifffile raise their own types)
-        raise ImageError(f"{p}: truncated or corrupt image ({exc})") from None
-    finally:
-        header.close()
-    im = _open_checked(p, max_pixels)
+    if is_16bit_rgb(im):
+        try:
+            return read_16bit(p, im)
+        except Exception as exc:  # noqa: BLE001 (imagecodecs/tifffile raise their own types)
+            raise ImageError(f"{p}: truncated or corrupt image ({exc})") from None
+        finally:
+            im.close()
+    with _pillow_errors(p):
+        im.load()  # the file opened above: decoded once, not reopened
     try:
         return pil_to_array(im, str(p))
     except (OSError, ValueError) as exc:

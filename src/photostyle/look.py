@@ -145,6 +145,7 @@ class Look:
             raise ValueError(f"a 3D LUT must be N x N x N x 3 with N >= 2, got {table.shape}")
         self.table, self.title, self.domain = table, title, domain
         self.shaper = None if shaper is None else np.asarray(shaper, np.float32)
+        self._u8: np.ndarray | None = None  # 256^3 table of apply_u8, built on first use
 
     @property
     def size(self) -> int:
@@ -210,7 +211,7 @@ class Look:
         faster than :meth:`apply` per frame. Returns uint8."""
         from photostyle import lut_kernels
 
-        if getattr(self, "_u8", None) is None:
+        if self._u8 is None:
             g = np.arange(256, dtype=np.float32) / 255
             grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(256, 65536, 3)
             self._u8 = (self.apply(grid) * 255 + 0.5).astype(np.uint8).reshape(256, 256, 256, 3)

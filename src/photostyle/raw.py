@@ -39,31 +39,36 @@ def _error(path: Path, exc: Exception) -> Exception:
     return ImageError(f"{path}: truncated or corrupt camera RAW ({kind}: {exc})")
 
 
-def probe_raw(path: str | os.PathLike, max_pixels: int) -> tuple[int, int]:
-    """``(width, height)`` of a RAW file from its metadata (no demosaicing), size-checked."""
-    import rawpy
-
+def _checked_size(p: Path, raw: object, max_pixels: int) -> tuple[int, int]:
     from photostyle.errors import ImageError
 
-    p = Path(path)
-    try:
-        with rawpy.imread(str(p)) as r:
-            w, h = r.sizes.width, r.sizes.height
-    except (rawpy.LibRawError, OSError) as exc:
-        raise _error(p, exc) from None
+    w, h = raw.sizes.width, raw.sizes.height
     if w * h > max_pixels:
         raise ImageError(f"{p}: image is {w}x{h}, over the limit of {max_pixels / 1e6:.1f} MP")
     return w, h
 
 
-def read_raw(path: str | os.PathLike, max_pixels: int) -> np.ndarray:
-    """Decode a RAW file to ``float32 H x W x 3`` sRGB in [0, 1] (defaults above)."""
+def probe_raw(path: str | os.PathLike, max_pixels: int) -> tuple[int, int]:
+    """``(width, height)`` of a RAW file from its metadata (no demosaicing), size-checked."""
     import rawpy
 
     p = Path(path)
-    probe_raw(p, max_pixels)
     try:
         with rawpy.imread(str(p)) as r:
+            return _checked_size(p, r, max_pixels)
+    except (rawpy.LibRawError, OSError) as exc:
+        raise _error(p, exc) from None
+
+
+def read_raw(path: str | os.PathLike, max_pixels: int) -> np.ndarray:
+    """Decode a RAW file to ``float32 H x W x 3`` sRGB in [0, 1] (defaults above); the size
+    is checked from the metadata before demosaicing, in the same open."""
+    import rawpy
+
+    p = Path(path)
+    try:
+        with rawpy.imread(str(p)) as r:
+            _checked_size(p, r, max_pixels)
             rgb = r.postprocess(
                 use_camera_wb=True,
                 no_auto_bright=True,

@@ -14,6 +14,7 @@ import glob
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 from photostyle.errors import ImageError
@@ -56,15 +57,22 @@ def output_path(src: Path, out_dir: Path) -> Path:
     return out_dir / (src.stem + RAW_OUTPUT if is_raw(src) else src.name)
 
 
+@lru_cache(maxsize=1)
+def _look(look_path: str) -> object:
+    """The look file, read once per process (not once per photo)."""
+    from photostyle.look import Look
+
+    return Look.load(look_path)
+
+
 def apply_one(look_path: str, src: Path, dst: Path, options: object) -> str | None:
     """Apply the look file to one image and write it; returns an error line or ``None``."""
     from photostyle.io import load_image
-    from photostyle.look import Look
     from photostyle.output import write_result
 
     try:
         image = load_image(src)
-        write_result(dst, Look.load(look_path).apply(image), src, options)
+        write_result(dst, _look(look_path).apply(image), src, options)
     except (ImageError, ValueError, OSError) as exc:
         return f"{src}: {' '.join(str(exc).split())}"
     return None

@@ -52,17 +52,24 @@ def check_video_paths(src: str | os.PathLike, out: str | os.PathLike) -> None:
 
 
 def keyframes(src: str | os.PathLike, count: int = DEFAULT_KEYFRAMES) -> list[np.ndarray]:
-    """``count`` evenly spaced frames of the video (float32 RGB in [0, 1], upright)."""
+    """``count`` evenly spaced frames of the video (float32 RGB in [0, 1], upright).
+
+    Only the chosen frames are kept in memory (the frame count comes from the container, or
+    from a first decoding pass where it does not say)."""
     import av
 
     with av.open(str(src)) as c:
-        stream = c.streams.video[0]
-        frames = [f for f in c.decode(stream)]
-    picks = np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int)
-    return [
-        _rotate(frames[i].to_ndarray(format="rgb24"), frames[i].rotation).astype(np.float32) / 255
-        for i in picks
-    ]
+        total = c.streams.video[0].frames or sum(1 for _ in c.decode(video=0))
+    picks = set(np.linspace(0, total - 1, min(count, total)).round().astype(int).tolist())
+    out = []
+    with av.open(str(src)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i in picks:
+                rgb = _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
+                out.append(rgb.astype(np.float32) / 255)
+                if len(out) == len(picks):
+                    break
+    return out
 
 
 def _geometry(src: str | os.PathLike) -> tuple[int, int, int]:
