@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from photostyle.colour_management import convert_rgb, matrix_profile
+from photostyle.colour_management import convert_rgb, matrix_profile, srgb_encode
 from photostyle.io import load_image
 from photostyle.labels import rgb_to_lab
 
@@ -98,3 +98,26 @@ def test_garbage_icc_profile_warns_and_is_taken_as_srgb(tmp_path, rng):
     assert len(caught) == 1 and "bad_icc.png" in str(caught[0].message)
     assert "ICC" in str(caught[0].message)
     assert np.array_equal(u8(out), a)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA"])
+def test_grey_image_with_gray_gamma_profile(tmp_path, mode):
+    """A grey (and grey + alpha) image tagged "Gray Gamma 1.8" loads as sRGB greys whose
+    luminance is the profile's: Y = v^1.8 (D50 white -> sRGB white, relative colorimetric)."""
+    from photostyle.colour_management import grey_profile
+
+    v = np.linspace(0, 1, 256)
+    grey = np.tile(np.round(v * 255).astype(np.uint8), (8, 1))
+    im = Image.fromarray(grey, "L")
+    if mode == "LA":
+        im = Image.merge("LA", (im, Image.fromarray(np.full_like(grey, 255))))
+    path = tmp_path / f"grey_{mode}.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "unusable profile" fallback
+        im.save(path, icc_profile=grey_profile(1.8))
+        out = load_image(path)
+    assert out.shape == (8, 256, 3)
+    assert np.abs(out - out[..., :1]).max() < 2 / 255  # neutral
+    expected = srgb_encode(np.clip((grey / 255.0) ** 1.8, 0, 1))  # sRGB code of Y = v^1.8
+    assert np.abs(out[..., 1] - expected).mean() < 1.5 / 255
+    assert np.abs(out[..., 1] - grey / 255.0).mean() > 3 / 255  # not taken as sRGB

@@ -147,6 +147,9 @@ def test_bad_masks_and_parameters(untrained, tmp_path, rng):
         ("--work-mp", "-1", "work-mp"),
         ("--work-mp", "0.001", "work-mp"),
         ("--work-mp", "inf", "work-mp"),
+        ("--strength", "1.5", "strength"),
+        ("--strength", "nan", "strength"),
+        ("--alpha", "-0.5", "alpha"),
         ("-o", str(tmp_path / "o.xyz"), "unsupported output extension"),
         ("-o", str(tmp_path / "missing" / "o.png"), "does not exist"),
     ]:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import tifffile
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 from typer.testing import CliRunner
 
 from photostyle.cli import app
@@ -39,7 +40,7 @@ def camera_jpeg(path, rng, h=48, w=64):
     exif[0x010F], exif[0x0110], exif[0x0112] = "TestMake", "TestCam 1", 6
     exif[0x0132] = "2024:05:06 07:08:09"
     exif.get_ifd(0x8769)[0x9003] = "2024:05:06 07:08:09"  # DateTimeOriginal
-    exif.get_ifd(0x8769)[0x829A] = (1, 250)  # ExposureTime
+    exif.get_ifd(0x8769)[0x829A] = IFDRational(1, 250)  # ExposureTime
     exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, 30.0)})  # GPS latitude
     im.save(path, "JPEG", exif=exif, quality=95)
     # a thumbnail in IFD1, added the way cameras do (exiftool writes it)
@@ -53,12 +54,17 @@ def camera_jpeg(path, rng, h=48, w=64):
     return path
 
 
-@pytest.mark.parametrize("ext", [".jpg", ".tif", ".png", ".webp", ".avif", ".heic"])
-def test_output_carries_camera_metadata_and_srgb_profile(untrained, tmp_path, rng, ext):
+@pytest.mark.parametrize(
+    "ext, depth",
+    [(e, "8") for e in (".jpg", ".tif", ".png", ".webp", ".avif", ".heic")]
+    + [(".tif", "16"), (".png", "16")],
+)
+def test_output_carries_camera_metadata_and_srgb_profile(untrained, tmp_path, rng, ext, depth):
     content = camera_jpeg(tmp_path / "content.jpg", rng)
     assert "IFD1:ThumbnailImage" in exiftool(content)
     out = tmp_path / f"out{ext}"
-    args = ["transfer", str(content), str(content), "-o", str(out), "--smoothing", "guided"]
+    args = ["transfer", str(content), str(content), "-o", str(out), "--bit-depth", depth]
+    args += ["--smoothing", "guided"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     tags = exiftool(out)
@@ -66,6 +72,9 @@ def test_output_carries_camera_metadata_and_srgb_profile(untrained, tmp_path, rn
     assert values["Model"] == "TestCam 1" and values["Make"] == "TestMake"
     assert values["ProfileDescription"].startswith("sRGB")
     assert values["DateTimeOriginal"] == "2024:05:06 07:08:09"
+    assert values["ExposureTime"] == "1/250" and "GPSLatitude" in values
+    if depth == "16":
+        assert values.get("BitsPerSample", values.get("BitDepth")) in (16, "16 16 16")
     assert values.get("Orientation", "Horizontal (normal)") == "Horizontal (normal)"
     assert not any("Thumbnail" in k for k in tags)  # the old picture's thumbnail is dropped
     assert Image.open(out).size == (48, 64)  # the orientation was applied to the pixels
@@ -96,21 +105,25 @@ def test_16bit_tiff_in_gives_16bit_tiff_out(untrained, tmp_path):
     assert res.exit_code == 0 and tifffile.imread(tmp_path / "o8.tif").dtype == np.uint8
 
 
-def test_display_p3_round_trip_with_keep_profile(tmp_path, rng):
-    """P3-tagged photo -> identity restyle -> written back in P3 with its profile: colours
-    within 2 Delta-E 2000 of the input on average (skimage's CIEDE2000)."""
+def test_display_p3_round_trip_with_keep_profile(tmp_path, highres):
+    """A real photo converted to Display P3 and tagged, restyled through the whole command with
+    the identity-like setting ``--strength 0`` and written with ``--keep-profile``: P3 pixels
+    and profile again, colours within 2 Delta-E 2000 of the input on average (skimage)."""
     from skimage.color import deltaE_ciede2000, rgb2lab
 
-    yy, xx = np.mgrid[0:64, 0:96] / 96.0
-    srgb = np.clip(np.stack([xx, yy, 0.5 + 0.4 * np.sin(5 * xx)], -1) * 0.9 + 0.05, 0, 1)
-    p3 = convert_rgb(srgb.astype(np.float32), "sRGB", "Display P3")
+    from photostyle.colour_management import is_srgb
+
+    srgb = load_image(highres / "28-hex_value.jpg")[800:1056, 600:984]
+    p3 = convert_rgb(srgb, "sRGB", "Display P3")
     content = tmp_path / "p3.png"
-    Image.fromarray((p3 * 255 + 0.5).astype(np.uint8)).save(
+    Image.fromarray((np.clip(p3, 0, 1) * 255 + 0.5).astype(np.uint8)).save(
         content, icc_profile=matrix_profile("Display P3")
     )
-    result = load_image(content)  # the identity transfer: sRGB pixels of the content
+    style = highres / "canon_hdr_YES.jpg"
     out = tmp_path / "out.png"
-    write_result(out, result, content, OutputOptions(keep_profile=True))
+    args = ["transfer", str(content), str(style), "-o", str(out), "--strength", "0"]
+    res = CliRunner().invoke(app, [*args, "--keep-profile"])
+    assert res.exit_code == 0, res.output
     im = Image.open(out)
     assert im.info["icc_profile"] == matrix_profile("Display P3")
     raw = np.asarray(im, np.float32) / 255
@@ -118,11 +131,24 @@ def test_display_p3_round_trip_with_keep_profile(tmp_path, rng):
     de = deltaE_ciede2000(rgb2lab(load_image(content)), rgb2lab(load_image(out)))
     assert de.mean() < 2.0
     # without --keep-profile: sRGB pixels and the sRGB profile
-    write_result(tmp_path / "srgb.png", result, content, OutputOptions())
-    icc = Image.open(tmp_path / "srgb.png").info["icc_profile"]
-    from photostyle.colour_management import is_srgb
+    res = CliRunner().invoke(app, [*args[:3], "-o", str(tmp_path / "srgb.png"), *args[5:]])
+    assert res.exit_code == 0, res.output
+    assert is_srgb(Image.open(tmp_path / "srgb.png").info["icc_profile"])
 
-    assert is_srgb(icc)
+
+def test_strength_blends_the_result_with_the_content(untrained, rng):
+    from photostyle.pipeline import transfer
+
+    c = rng.random((40, 56, 3)).astype(np.float32)
+    s = rng.random((48, 48, 3)).astype(np.float32)
+    full = transfer(c, s, smoothing="guided")
+    half = transfer(c, s, smoothing="guided", strength=0.25)
+    assert np.abs(full - c).mean() > 0.05
+    np.testing.assert_allclose(half, c + 0.25 * (full - c), atol=1e-5)
+    np.testing.assert_allclose(transfer(c, s, smoothing="guided", strength=0.0), c, atol=1e-6)
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="strength"):
+            transfer(c, s, strength=bad)
 
 
 def test_bad_output_options_fail_before_work(tmp_path, rng):

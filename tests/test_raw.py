@@ -15,8 +15,9 @@ pytest.importorskip("rawpy")
 pidng = pytest.importorskip("pidng")
 
 
-def make_dng(srgb: np.ndarray, path, white=4095, orientation=1) -> bytes:
-    """DNG of a camera whose sensor sees linear sRGB: RGGB mosaic of ``srgb``, 12 bits."""
+def make_dng(srgb: np.ndarray, path, white=4095, orientation=1, exif=()) -> bytes:
+    """DNG of a camera whose sensor sees linear sRGB: RGGB mosaic of ``srgb``, 12 bits;
+    ``exif``: extra ``(Tag, value)`` pairs (TIFF/EP style, in the first directory)."""
     from pidng.core import RAW2DNG, DNGTags, Tag
     from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, PhotometricInterpretation
 
@@ -56,6 +57,7 @@ def make_dng(srgb: np.ndarray, path, white=4095, orientation=1) -> bytes:
         (Tag.Model, "TestCam DNG"),
         (Tag.DNGVersion, DNGVersion.V1_4),
         (Tag.DNGBackwardVersion, DNGVersion.V1_2),
+        *exif,
     ):
         t.set(tag, value)
     converter = RAW2DNG()
@@ -122,3 +124,37 @@ def test_broken_raw_files_fail_in_one_line(untrained, tmp_path, photo):
         errors = [ln for ln in res.output.splitlines() if ln.startswith("error: ")]
         assert len(errors) == 1 and name in errors[0] and "Traceback" not in res.output
         assert not out.exists()
+
+
+def test_raw_exif_goes_into_the_outputs(untrained, tmp_path, photo):
+    """The camera's exposure, lens and date in a DNG reach a 16-bit TIFF and a JPEG result (read
+    back with exiftool); the raw-data tags (CFA layout, DNG calibration) do not."""
+    from pidng.core import Tag
+    from test_output import exiftool
+
+    exif = [
+        (Tag.ExposureTime, [[1, 250]]),
+        (Tag.FNumber, [[28, 10]]),
+        (Tag.PhotographicSensitivity, [400]),
+        (Tag.DateTimeOriginal, "2025:07:08 09:10:11"),
+        (Tag.EXIFPhotoLensModel, "Test 35mm f/1.4"),
+    ]
+    dng = tmp_path / "shot.dng"
+    make_dng(photo, dng, exif=exif)
+    for name, depth in (("out.tif", "16"), ("out.jpg", "8")):
+        out = tmp_path / name
+        args = ["transfer", str(dng), str(dng), "-o", str(out), "--smoothing", "guided"]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        tags = exiftool(out)
+        values = {k.split(":")[-1]: v for k, v in tags.items()}
+        assert values["Make"] == "TestMake" and values["Model"] == "TestCam DNG"
+        assert values["ExposureTime"] == "1/250" and values["FNumber"] == 2.8
+        assert values["ISO"] == 400 and values["LensModel"] == "Test 35mm f/1.4"
+        assert values["DateTimeOriginal"] == "2025:07:08 09:10:11"
+        assert values.get("BitsPerSample", 8) in (int(depth), f"{depth} {depth} {depth}")
+        assert not any(k in values for k in ("CFAPattern", "DNGVersion", "ColorMatrix1"))
+        stripped = tmp_path / f"stripped_{name}"
+        res = CliRunner().invoke(app, [*args[:3], "-o", str(stripped), "--strip-metadata"])
+        assert res.exit_code == 0, res.output
+        assert not any(k.startswith(("ExifIFD", "IFD0:Make")) for k in exiftool(stripped))

@@ -83,7 +83,8 @@ def write_16bit(
 ) -> None:
     """Write ``H x W x 3`` float in [0, 1] as a 16-bit ``fmt`` (``"PNG"`` or ``"TIFF"``) file
     at ``path``, with the ICC profile ``icc`` and the EXIF block ``exif`` (PNG ``eXIf``
-    chunk; TIFF: camera make, model and date) embedded when given."""
+    chunk; TIFF: descriptive tags in the first directory, Exif and GPS directories added,
+    :func:`photostyle.tiff_exif.tiff_with_exif`) embedded when given."""
     a = np.ascontiguousarray((np.clip(array, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16))
     if fmt == "PNG":
         import imagecodecs
@@ -95,17 +96,28 @@ def write_16bit(
             data = _png_insert(data, b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc))
         Path(path).write_bytes(data)
     elif fmt == "TIFF":
+        import io
+
         import tifffile
 
+        buf = io.BytesIO()
         tifffile.imwrite(
-            path,
+            buf,
             a,
             photometric="rgb",
             compression="zlib",
             compressionargs={"level": 3},
             iccprofile=icc,
+            metadata=None,
+            software="photostyle",
             extratags=_tiff_tags(exif),
         )
+        data = buf.getvalue()
+        if exif:
+            from photostyle.tiff_exif import tiff_with_exif
+
+            data = tiff_with_exif(data, exif)
+        Path(path).write_bytes(data)
     else:
         raise ValueError(f"{fmt} cannot hold 16 bits per channel (use .png or .tif)")
 
@@ -119,13 +131,14 @@ def _png_insert(png: bytes, kind: bytes, body: bytes) -> bytes:
 
 
 def _tiff_tags(exif: bytes | None) -> list:
-    """tifffile ``extratags`` with the camera make, model and date of an EXIF block."""
+    """tifffile ``extratags`` for an EXIF block: its descriptive text tags (description, make,
+    model, date, artist, copyright)."""
     if not exif:
         return []
     ex = Image.Exif()
     ex.load(exif)
     tags = []
-    for code in (0x010F, 0x0110, 0x0132):  # Make, Model, DateTime
+    for code in (0x010E, 0x010F, 0x0110, 0x0132, 0x013B, 0x8298):
         value = ex.get(code)
         if isinstance(value, str) and value.strip():
             tags.append((code, "s", 0, value.strip(), True))

@@ -1,4 +1,5 @@
-"""Command-line interface: ``photostyle transfer | batch | smooth | serve | bench | train``.
+"""Command-line interface: ``photostyle transfer | batch | lut | apply | video | smooth | serve``
+(and the tools ``train | bench | warmup``).
 
 Input problems print one line ``error: <file>: <problem>`` on stderr and exit with code 2.
 """
@@ -26,6 +27,7 @@ from photostyle.cli_options import (
     OutOption,
     QualityOption,
     SmoothingOption,
+    StrengthOption,
     StripMetadataOption,
     WorkMpOption,
     check_files,
@@ -40,6 +42,7 @@ from photostyle.defaults import (
     DEFAULT_LAM,
     DEFAULT_MAX_SIDE,
     DEFAULT_WORK_MP,
+    check_fraction,
 )
 from photostyle.io import ImageError
 
@@ -92,7 +95,8 @@ def transfer(
     smoothing: SmoothingOption = "exact",
     lam: LamOption = DEFAULT_LAM,
     max_side: MaxSideOption = DEFAULT_MAX_SIDE,
-    alpha: Annotated[float, typer.Option(help="stylization strength in [0, 1]")] = 1.0,
+    alpha: Annotated[float, typer.Option(help="WCT strength in [0, 1] (feature blend)")] = 1.0,
+    strength: StrengthOption = 1.0,
     work_mp: WorkMpOption = DEFAULT_WORK_MP,
     content_mask: Annotated[Path, typer.Option(help="label map of the content")] = None,
     style_mask: Annotated[Path, typer.Option(help="label map of the style")] = None,
@@ -116,6 +120,8 @@ def transfer(
         options = transfer_options(
             smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
         )
+        options["strength"] = check_fraction("--strength", strength)
+        check_fraction("--alpha", alpha)
         if (content_mask is None) != (style_mask is None):
             raise ValueError("give both --content-mask and --style-mask, or neither")
         check_files(out, content, style, content_mask, style_mask)
@@ -172,6 +178,7 @@ def batch(
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     work_mp: WorkMpOption = DEFAULT_WORK_MP,
+    strength: StrengthOption = 1.0,
     bit_depth: BitDepthOption = "auto",
     quality: QualityOption = 95,
     strip_metadata: StripMetadataOption = False,
@@ -197,6 +204,7 @@ def batch(
         options = transfer_options(
             smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
         )
+        options["strength"] = check_fraction("--strength", strength)
         options["output"] = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check()
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:
@@ -224,34 +232,6 @@ def batch(
 
 
 @app.command()
-def bench(
-    megapixels: Annotated[float, typer.Option(help="size of the synthetic photos")] = 0.3,
-    repeats: Annotated[int, typer.Option(help="runs per method (median reported)")] = 3,
-    device: DeviceOption = "auto",
-) -> None:
-    """Time the whole pipeline on this machine (synthetic photos; prints JSON)."""
-    import json
-
-    from photostyle.bench import run_bench
-
-    try:
-        result = run_bench(megapixels, repeats=repeats, device=device)
-    except ValueError as exc:
-        fail(str(exc))
-    typer.echo(json.dumps(result, indent=1))
-
-
-@app.command()
-def warmup() -> None:
-    """Compile the smoothing kernels into the cache (run by `make install`; takes ~15 s once)."""
-    from photostyle.kernels import warm_up
-
-    t0 = time.perf_counter()
-    seconds = warm_up()
-    typer.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s {seconds}", err=True)
-
-
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 7860,
@@ -269,12 +249,14 @@ def serve(
 
 
 from photostyle.cli_looks import apply, lut, video  # noqa: E402 (defined beside, registered here)
-from photostyle.cli_train import train  # noqa: E402
+from photostyle.cli_tools import bench, train, warmup  # noqa: E402
 
 app.command(name="lut")(lut)
 app.command(name="apply")(apply)
 app.command(name="video")(video)
 app.command(name="train")(train)
+app.command(name="bench")(bench)
+app.command(name="warmup")(warmup)
 
 
 def main(args: list[str] | None = None) -> None:

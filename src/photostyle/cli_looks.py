@@ -13,13 +13,7 @@ from typing import Annotated
 import typer
 
 import photostyle.cli_options as opts
-from photostyle.defaults import (
-    DEFAULT_COLOUR_FIX,
-    DEFAULT_DETAIL_MATCH,
-    DEFAULT_LAM,
-    DEFAULT_MAX_SIDE,
-    DEFAULT_WORK_MP,
-)
+from photostyle import defaults
 from photostyle.errors import ImageError
 
 
@@ -29,8 +23,9 @@ def lut(
     out: Annotated[Path, typer.Option("-o", "--out", help="the look (.cube)")],
     size: Annotated[int, typer.Option(help="lattice points per axis (2..129)")] = 33,
     smoothing: opts.SmoothingOption = "exact",
-    lam: opts.LamOption = DEFAULT_LAM,
-    work_mp: opts.WorkMpOption = DEFAULT_WORK_MP,
+    lam: opts.LamOption = defaults.DEFAULT_LAM,
+    work_mp: opts.WorkMpOption = defaults.DEFAULT_WORK_MP,
+    strength: opts.StrengthOption = 1.0,
     auto_labels: opts.AutoLabelsOption = None,
     device: opts.DeviceOption = "auto",
 ) -> None:
@@ -42,13 +37,14 @@ def lut(
         options = opts.transfer_options(
             smoothing,
             lam,
-            DEFAULT_MAX_SIDE,
+            defaults.DEFAULT_MAX_SIDE,
             auto_labels,
-            DEFAULT_COLOUR_FIX,
-            DEFAULT_DETAIL_MATCH,
+            defaults.DEFAULT_COLOUR_FIX,
+            defaults.DEFAULT_DETAIL_MATCH,
             device,
             work_mp,
         )
+        options["strength"] = defaults.check_fraction("--strength", strength)
         opts.check_lut_path(out, size)
         opts.check_files(None, content, style)
         from photostyle.io import load_image
@@ -119,7 +115,7 @@ def video(
         int, typer.Option(help="frames the look is fitted on (evenly spaced)")
     ] = 3,
     lut: Annotated[Path, typer.Option("--lut", help="also write the look (.cube)")] = None,
-    work_mp: opts.WorkMpOption = DEFAULT_WORK_MP,
+    work_mp: opts.WorkMpOption = defaults.DEFAULT_WORK_MP,
     device: opts.DeviceOption = "auto",
 ) -> None:
     """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker)."""

@@ -50,6 +50,12 @@ KeepProfileOption = Annotated[
     bool,
     typer.Option(help="convert the result back to the content's colour profile and embed it"),
 ]
+StrengthOption = Annotated[
+    float,
+    typer.Option(
+        help="how much of the restyle to apply, 0..1 (like a layer's opacity; 0 = the content)"
+    ),
+]
 LutOption = Annotated[
     Path, typer.Option("--lut", help="also write the look as a 3D LUT (.cube) for other tools")
 ]

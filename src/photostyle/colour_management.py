@@ -103,6 +103,24 @@ def matrix_profile(name: str) -> bytes:
         (b"gTRC", curve),
         (b"bTRC", curve),
     ]
+    return _assemble(b"RGB ", tags)
+
+
+def grey_profile(gamma: float = 2.2) -> bytes:
+    """ICC v2 display profile of a grey space with a pure power tone curve ``gamma`` and a D50
+    white (as cameras and scanners tag greyscale images: "Gray Gamma 2.2")."""
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256))
+    tags = [
+        (b"desc", _tag_text(b"desc", f"Gray Gamma {gamma:g}")),
+        (b"cprt", _tag_text(b"text", "No copyright, use freely")),
+        (b"wtpt", _tag_xyz(D50_XYZ)),
+        (b"kTRC", curve),
+    ]
+    return _assemble(b"GRAY", tags)
+
+
+def _assemble(space: bytes, tags: list[tuple[bytes, bytes]]) -> bytes:
+    """An ICC v2 display profile of the colour space ``space`` with the tagged elements."""
     offset = 128 + 4 + 12 * len(tags)
     table, data = b"", b""
     for sig, body in tags:
@@ -110,8 +128,8 @@ def matrix_profile(name: str) -> bytes:
         table += sig + struct.pack(">II", offset + len(data), len(body))
         data += body
     size = offset + len(data)
-    header = struct.pack(">I", size) + b"lcms" + bytes([2, 0x40, 0, 0]) + b"mntrRGB XYZ "
-    header += b"\0" * 12 + b"acsp" + b"\0" * 24 + struct.pack(">I", 0)  # date, flags, intent
+    header = struct.pack(">I", size) + b"lcms" + bytes([2, 0x40, 0, 0]) + b"mntr" + space
+    header += b"XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 24 + struct.pack(">I", 0)
     header += _s15(D50_XYZ[0]) + _s15(D50_XYZ[1]) + _s15(D50_XYZ[2]) + b"\0" * 48
     assert len(header) == 128
     return header + struct.pack(">I", len(tags)) + table + data
@@ -251,16 +269,17 @@ def to_srgb(im: Image.Image, name: str = "image") -> Image.Image:
 
     try:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        out_mode = "RGBA" if im.mode in ("RGBA", "LA") else "RGB"
-        if im.mode == "LA":
-            im = im.convert("RGBA")  # littleCMS has no LA transform; grey -> RGB first
+        out_mode = "RGBA" if im.mode == "RGBA" else "RGB"
+        colour = im.getchannel("L") if im.mode == "LA" else im  # littleCMS has no LA transform
         out = ImageCms.profileToProfile(
-            im,
+            colour,
             src,
             ImageCms.createProfile("sRGB"),
             renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
             outputMode=out_mode,
         )
+        if im.mode == "LA":  # the grey converted with its own profile, the alpha kept
+            out = Image.merge("RGBA", (*out.split(), im.getchannel("A")))
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
         warnings.warn(f"{name}: unusable ICC colour profile ({exc}); taken as sRGB", stacklevel=2)
         return im

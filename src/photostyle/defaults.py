@@ -30,3 +30,17 @@ DEFAULT_DETAIL_MATCH = True
 DEFAULT_WORK_PIXELS = 1_000_000
 #: The same in megapixels, as the command line and the web app take it.
 DEFAULT_WORK_MP = DEFAULT_WORK_PIXELS / 1e6
+
+#: How much of the restyle is applied (a layer's opacity): 1 = the whole result.
+DEFAULT_STRENGTH = 1.0
+
+
+def check_fraction(name: str, value: float) -> float:
+    """``value`` as a float, or ``ValueError`` unless it is a number in [0, 1]."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+    return v

@@ -5,6 +5,13 @@ orientation reset to 1 (it was applied to the pixels on load) and without the em
 thumbnail (IFD1: it would show the old picture). ``strip`` (``--strip-metadata``) writes no
 EXIF at all. EXIF that Pillow cannot parse (broken offsets, garbage) is dropped with one
 warning naming the file: the documented fallback, never an error.
+
+Camera RAW files are TIFF containers (DNG, CR2, NEF, ARW, PEF, SRW; RW2 and ORF with their own
+magic number): their first directory is read with Pillow's TIFF parser and the result gets the
+descriptive tags (make, model, date, artist, copyright), the exposure tags (from the Exif
+directory, or from the first directory where TIFF/EP and DNG files keep them), GPS, but not the
+raw-data layout tags, DNG calibration tags or the maker note. Containers that are not TIFF
+(CR3, RAF, X3F ...) carry no metadata into the result (yet).
 """
 
 from __future__ import annotations
@@ -27,9 +34,9 @@ def read_exif(path: str | os.PathLike) -> bytes | None:
     from photostyle.raw import is_raw
 
     register_plugins()
-    if is_raw(path):
-        return None  # Pillow does not parse RAW containers: their EXIF is not carried (yet)
     try:
+        if is_raw(path):
+            return _raw_exif(Path(path))
         with warnings.catch_warnings(record=True) as caught, Image.open(Path(path)) as im:
             warnings.simplefilter("always")
             exif = im.getexif()
@@ -46,3 +53,34 @@ def read_exif(path: str | os.PathLike) -> bytes | None:
         warnings.warn(f"{path}: unreadable EXIF metadata dropped ({msg})", stacklevel=2)
         return None
     return data if len(exif) > 1 else None  # only the orientation set here: nothing to keep
+
+
+#: First-directory tags that describe the photo (the rest of a RAW's describe its raw data).
+DESCRIPTIVE = (0x010E, 0x010F, 0x0110, 0x0131, 0x0132, 0x013B, 0x8298)
+EXIF_RANGE = range(0x829A, 0xC000)  # Exif/TIFF-EP tag numbers (ExposureTime .. LensModel ...)
+MAKER_NOTE, POINTERS = 0x927C, (0x8769, 0x8825, 0xA005, 0x83BB, 0x8773)
+
+
+def _raw_exif(path: Path) -> bytes | None:
+    """The EXIF block of a TIFF-based RAW file (see the module docstring), ``None`` when the
+    container is not TIFF. Parse errors raise (the caller drops the metadata with a warning)."""
+    data = path.read_bytes()
+    if data[:2] not in (b"II", b"MM"):
+        return None
+    big = data[:2] == b"MM"
+    data = data[:2] + (b"\0*" if big else b"*\0") + data[4:]  # RW2 'IIU', ORF 'IIRO' magic
+    src = Image.Exif()
+    src.load(data)
+    out = Image.Exif()
+    exif = {k: v for k, v in src.get_ifd(0x8769).items() if k != MAKER_NOTE}
+    for code, value in src.items():
+        if code in DESCRIPTIVE:
+            out[code] = value
+        elif code in EXIF_RANGE and code not in POINTERS and code != MAKER_NOTE:
+            exif.setdefault(code, value)
+    if exif:
+        out[0x8769] = exif
+    if gps := src.get_ifd(0x8825):
+        out[0x8825] = gps
+    out[ORIENTATION] = 1
+    return out.tobytes() if len(out) > 1 else None

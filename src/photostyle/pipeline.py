@@ -13,7 +13,6 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-from PIL import Image
 
 from photostyle.colour import match_colour, match_detail
 from photostyle.defaults import (
@@ -21,10 +20,13 @@ from photostyle.defaults import (
     DEFAULT_DETAIL_MATCH,
     DEFAULT_LAM,
     DEFAULT_MAX_SIDE,
+    DEFAULT_STRENGTH,
     DEFAULT_WORK_PIXELS,
+    check_fraction,
 )
 from photostyle.device import resolve_device
-from photostyle.io import load_image, pil_to_array, resize_float
+from photostyle.image_input import ImageLike, as_array, like
+from photostyle.io import resize_float
 from photostyle.labels import auto_labels as make_auto_labels
 from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
@@ -39,57 +41,12 @@ from photostyle.smoothing.resolution import (
     work_scale,
 )
 
-ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
-
 #: CG stopping rule of the exact smoothing after the colour/detail match. Measured on the 10
 #: dpst-dev pairs (guided preview, colour + detail match, one exact solve): rtol 1.5e-2 and
 #: 3e-2 gave the same scores (Gram 0.404, affine residual 0.651) and time (8.7 s per pair).
 MATCHED_RTOL = 1.5e-2
 #: Reflect padding (pixels) around the content for the exact smoothing (see ``_smooth``).
 EXACT_PAD = 2
-
-
-def as_array(image: ImageLike, name: str = "image") -> np.ndarray:
-    """Any supported image input -> ``float32 H x W x 3`` in [0, 1].
-
-    Paths are read with :func:`photostyle.io.load_image`; PIL images are converted like files;
-    arrays may be ``H x W x 3`` uint8 (0..255) or float ([0, 1]); tensors ``3 x H x W`` or
-    ``1 x 3 x H x W`` float in [0, 1].
-    """
-    if isinstance(image, str | os.PathLike):
-        return load_image(image)
-    if isinstance(image, Image.Image):
-        return pil_to_array(image)
-    if isinstance(image, torch.Tensor):
-        t = image.detach().cpu()
-        t = t[0] if t.ndim == 4 and t.shape[0] == 1 else t
-        if t.ndim != 3 or t.shape[0] != 3:
-            raise ValueError(
-                f"{name}: tensor must be 3 x H x W or 1 x 3 x H x W, got {tuple(image.shape)}"
-            )
-        image = t.permute(1, 2, 0).float().numpy()
-    if isinstance(image, np.ndarray):
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"{name}: array must be H x W x 3, got shape {image.shape}")
-        if image.dtype == np.uint8:
-            return image.astype(np.float32) / 255.0
-        a = image.astype(np.float32)
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name}: array contains NaN or infinite values")
-        return np.clip(a, 0.0, 1.0)
-    raise TypeError(f"{name}: unsupported image type {type(image).__name__}")
-
-
-def _like(result: np.ndarray, template: ImageLike) -> ImageLike:
-    """Return ``result`` (H x W x 3 float) as the same kind of object as ``template``."""
-    if isinstance(template, torch.Tensor):
-        t = torch.from_numpy(result.transpose(2, 0, 1).copy())
-        return t[None] if template.ndim == 4 else t
-    if isinstance(template, Image.Image):
-        return Image.fromarray((np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8))
-    if isinstance(template, np.ndarray) and template.dtype == np.uint8:
-        return (np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8)
-    return result
 
 
 def _resize_max_side(img: np.ndarray, max_side: int) -> np.ndarray:
@@ -125,6 +82,7 @@ def transfer(
     lam: float = DEFAULT_LAM,
     max_side: int = DEFAULT_MAX_SIDE,
     alpha: float = 1.0,
+    strength: float = DEFAULT_STRENGTH,
     work_pixels: float | None = DEFAULT_WORK_PIXELS,
     content_labels: str | os.PathLike | np.ndarray | None = None,
     style_labels: str | os.PathLike | np.ndarray | None = None,
@@ -145,7 +103,11 @@ def transfer(
         lam: smoothing weight (exact), > 0, as at the reference resolution (0.35 MP; see
             :mod:`photostyle.smoothing.resolution`).
         max_side: long side (pixels) at which stylization runs, >= 16.
-        alpha: WCT strength in [0, 1].
+        alpha: WCT strength in [0, 1] (0: the decoders' reconstruction of the content, which
+            is not the content itself).
+        strength: how much of the restyle is applied, in [0, 1], like a layer's opacity:
+            ``content + strength * (result - content)`` at full size, on the sRGB-encoded
+            values (``0`` returns the content, through the whole pipeline).
         work_pixels: largest pixel count at which the smoothing is solved (default 1 MP);
             larger photos are solved at that size and carried to full size by local affine
             upsampling, and every pixel-sized parameter is scaled, so that a photo gets the
@@ -176,6 +138,8 @@ def transfer(
         raise ValueError(f"smoothing must be 'exact', 'guided' or None, got {smoothing!r}")
     if smoothing == "exact":
         check_lam(lam)
+    check_fraction("alpha", alpha)
+    strength = check_fraction("strength", strength)
     if not isinstance(max_side, int) or max_side < MIN_SIDE:
         raise ValueError(f"max_side must be an integer >= {MIN_SIDE}, got {max_side!r}")
     dev = resolve_device(device)
@@ -240,7 +204,9 @@ def transfer(
             result = resize_float(result, c.shape[1::-1])
         else:
             result = upsample_result(c_work, result, c)
-    return _like(result, content)
+    if strength != 1.0:
+        result = c + np.float32(strength) * (result - c)
+    return like(result, content)
 
 
 def _smooth(

@@ -19,7 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from photostyle.defaults import DEFAULT_COLOUR_FIX, DEFAULT_DETAIL_MATCH, DEFAULT_WORK_MP
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_STRENGTH,
+    DEFAULT_WORK_MP,
+)
 from photostyle.io import ImageError, load_image
 
 DEFAULT_MAX_PIXELS = 25_000_000
@@ -69,6 +74,7 @@ def run_transfer(
     detail_match: bool = DEFAULT_DETAIL_MATCH,
     work_mp: float = DEFAULT_WORK_MP,
     out_format: str = "PNG",
+    strength: float = DEFAULT_STRENGTH,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str, str]:
@@ -101,6 +107,7 @@ def run_transfer(
         colour_fix=bool(colour_fix),
         detail_match=bool(detail_match),
         work_pixels=float(work_mp) * 1e6,
+        strength=float(strength),
         progress=progress,
     )
     dt = time.perf_counter() - t0
@@ -169,6 +176,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         detail_match: object,
         work_mp: object,
         out_format: object,
+        strength: object,
         progress: object = gr.Progress(),  # noqa: B008
     ):
         args = (content, style, cmask, smask, auto, smoothing, lam, max_side)
@@ -179,6 +187,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 detail_match,
                 work_mp,
                 out_format,
+                strength,
                 max_pixels=max_pixels,
                 progress=gradio_progress(progress),
             )
@@ -220,6 +229,9 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 label="Working resolution (MP): the look is solved at this size and carried "
                 "to full size (0 = full size, paper's lambda)",
             )
+            strength = gr.Slider(
+                0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Strength (0 = the content)"
+            )
             out_format = gr.Dropdown(
                 list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
             )
@@ -245,6 +257,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 detail_match,
                 work_mp,
                 out_format,
+                strength,
             ],
             [slider, strip, download, download_look, info],
             concurrency_limit=1,

@@ -1,8 +1,9 @@
-"""Command-line command ``photostyle train`` (registered on the application in
-:mod:`photostyle.cli`)."""
+"""Command-line tools beside the photo commands: ``photostyle train``, ``bench`` and
+``warmup`` (registered on the application in :mod:`photostyle.cli`)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -73,3 +74,29 @@ def train(
         typer.echo(f"interrupted; checkpoint saved to {trainer.ckpt}", err=True)
         raise typer.Exit(130) from None
     typer.echo(f"done: step {result['step']}, weights {out}", err=True)
+
+
+def bench(
+    megapixels: Annotated[float, typer.Option(help="size of the synthetic photos")] = 0.3,
+    repeats: Annotated[int, typer.Option(help="runs per method (median reported)")] = 3,
+    device: DeviceOption = "auto",
+) -> None:
+    """Time the whole pipeline on this machine (synthetic photos; prints JSON)."""
+    import json
+
+    from photostyle.bench import run_bench
+
+    try:
+        result = run_bench(megapixels, repeats=repeats, device=device)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(result, indent=1))
+
+
+def warmup() -> None:
+    """Compile the smoothing kernels into the cache (run by `make install`; takes ~15 s once)."""
+    from photostyle.kernels import warm_up
+
+    t0 = time.perf_counter()
+    seconds = warm_up()
+    typer.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s {seconds}", err=True)
