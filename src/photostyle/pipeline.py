@@ -100,7 +100,7 @@ def transfer(
             ``3 x H x W`` tensors.
         smoothing: ``"exact"`` (closed form, default), ``"guided"`` (fast approximation) or
             ``None`` (stylization only, upsampled to the content size).
-        lam: smoothing weight (exact), > 0, as at the reference resolution (0.35 MP; see
+        lam: smoothing weight (exact), > 0, as at the reference resolution (0.4 MP; see
             :mod:`photostyle.smoothing.resolution`).
         max_side: long side (pixels) at which stylization runs, >= 16.
         alpha: WCT strength in [0, 1] (0: the decoders' reconstruction of the content, which
