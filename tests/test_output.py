@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 from photostyle.cli import app
 from photostyle.colour_management import convert_rgb, matrix_profile
 from photostyle.io import load_image, save_image
-from photostyle.output import OutputOptions, write_result
 
 
 def exiftool(path) -> dict:

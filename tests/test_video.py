@@ -16,25 +16,27 @@ av = pytest.importorskip("av")
 W, H, FPS, N = 1280, 720, 24, 48
 
 
-def boxes():
-    """Crop box (x0, y0, scale) of each frame in the source photo: pan right, zoom in."""
-    t = np.linspace(0, 1, N)
-    return [(40 + 120 * v, 30 + 40 * v, 1.6 - 0.15 * v) for v in t]
+def boxes(n: int = N, width: int = W):
+    """Crop box (x0, y0, scale) of each of ``n`` frames ``width`` pixels wide in the source
+    photo: pan right, zoom in (the same field of view at every frame size)."""
+    t = np.linspace(0, 1, n)
+    return [(40 + 120 * v, 30 + 40 * v, (1.6 - 0.15 * v) * W / width) for v in t]
 
 
-def make_clip(photo: np.ndarray, path) -> None:
+def make_clip(photo: np.ndarray, path, size: tuple[int, int] = (W, H), n: int = N) -> None:
+    w, h = size
     src = Image.fromarray((photo * 255 + 0.5).astype(np.uint8))
     with av.open(str(path), "w") as out:
         v = out.add_stream("libx264", rate=FPS, options={"crf": "12"})
-        v.width, v.height, v.pix_fmt = W, H, "yuv420p"
+        v.width, v.height, v.pix_fmt = w, h, "yuv420p"
         a = out.add_stream("aac", rate=44100)
-        for i, (x0, y0, s) in enumerate(boxes()):
-            crop = src.transform((W, H), Image.AFFINE, (s, 0, x0, 0, s, y0), Image.BILINEAR)
-            gain = 0.9 + 0.2 * i / (N - 1)  # exposure ramp
+        for i, (x0, y0, s) in enumerate(boxes(n, w)):
+            crop = src.transform((w, h), Image.AFFINE, (s, 0, x0, 0, s, y0), Image.BILINEAR)
+            gain = 0.9 + 0.2 * i / (n - 1)  # exposure ramp
             rgb = np.clip(np.asarray(crop, np.float32) * gain, 0, 255).astype(np.uint8)
             out.mux(v.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(v.encode(None))
-        t = np.arange(2 * 44100) / 44100
+        t = np.arange(round(n / FPS * 44100)) / 44100
         samples = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
         for k in range(0, samples.shape[1], 1024):
             frame = av.AudioFrame.from_ndarray(
@@ -51,22 +53,25 @@ def frames_of(path) -> list[np.ndarray]:
 
 
 def warp_error(frames: list[np.ndarray]) -> float:
-    """Mean |frame t - frame t-1 warped onto t| with the known motion (inner pixels)."""
+    """Mean |frame t - frame t-1 warped onto t| with the known motion (inner pixels; a
+    clip made by :func:`make_clip`, any size and length)."""
     from scipy.ndimage import map_coordinates
 
-    b = boxes()
-    yy, xx = np.mgrid[40 : H - 40 : 4, 40 : W - 40 : 4].astype(np.float64)
+    h, w = frames[0].shape[:2]
+    b = boxes(len(frames), w)
+    step, margin = max(1, h // 180), h // 18  # 4 and 40 pixels at 720p
+    yy, xx = np.mgrid[margin : h - margin : step, margin : w - margin : step].astype(np.float64)
+    i0 = margin // step
     errs = []
-    for t in range(1, N, 6):
+    for t in range(1, len(frames), 6):
         (x1, y1, s1), (x0, y0, s0) = b[t], b[t - 1]
         px, py = x1 + s1 * xx, y1 + s1 * yy  # photo coordinates of frame t's pixels
         u, v = (px - x0) / s0, (py - y0) / s0  # ... in frame t-1
         prev = np.stack(
             [map_coordinates(frames[t - 1][..., c], [v, u], order=1) for c in range(3)], -1
         )
-        errs.append(
-            np.abs(frames[t][::4, ::4][10 : 10 + yy.shape[0], 10 : 10 + yy.shape[1]] - prev).mean()
-        )
+        now = frames[t][::step, ::step][i0 : i0 + yy.shape[0], i0 : i0 + yy.shape[1]]
+        errs.append(np.abs(now - prev).mean())
     return float(np.mean(errs))
 
 
@@ -115,3 +120,36 @@ def test_video_bad_paths_fail_in_one_line(tmp_path, clip):
     ):
         res = CliRunner().invoke(app, ["video", *args])
         assert res.exit_code == 2 and needle in res.output.splitlines()[-1], res.output
+
+
+def test_video_frames_mode_transfers_every_frame_and_the_anchor_cuts_flicker(
+    tmp_path, highres, dpst
+):
+    """Frames mode (real decoders, a small clip): every frame restyled by the full transfer;
+    anchoring each frame's colours to the keyframe look adds less flicker than without."""
+    photo = load_image(highres / "iphone_hdr_YES.jpg")[:1400, :2400]
+    clip, n = tmp_path / "small.mp4", 13
+    make_clip(photo, clip, (224, 128), n)
+    style = dpst / "style" / "09.png"
+    added = {}
+    for flag in ("--stabilise", "--no-stabilise"):
+        out = tmp_path / f"out{flag}.mp4"
+        args = ["video", str(clip), str(style), "-o", str(out), "--mode", "frames"]
+        res = CliRunner().invoke(app, [*args, "--keyframes", "2", flag])
+        assert res.exit_code == 0, res.output
+        with av.open(str(out)) as c:
+            assert c.streams.video[0].average_rate == FPS and len(c.streams.audio) == 1
+        ins, outs = frames_of(clip), frames_of(out)
+        assert len(outs) == n and outs[0].shape == (128, 224, 3)
+        assert np.abs(outs[0] - ins[0]).mean() > 5 / 255  # restyled
+        added[flag] = warp_error(outs) - warp_error(ins)
+    assert added["--stabilise"] < added["--no-stabilise"], added
+
+
+def test_video_mode_is_checked_before_work(tmp_path, clip):
+    style = tmp_path / "s.png"
+    save_image(style, np.zeros((20, 20, 3), np.float32))
+    args = ["video", str(clip), str(style), "-o", str(tmp_path / "o.mp4"), "--mode", "film"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "--mode must be look or frames" in res.output
+    assert not (tmp_path / "o.mp4").exists()

@@ -111,34 +111,53 @@ def video(
     out: Annotated[
         Path, typer.Option("-o", "--out", help="output video (.mp4/.mkv H.264, .mov ProRes)")
     ],
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="look: one look fitted on keyframes, applied to every frame (fast, no "
+            "flicker) | frames: the full transfer of every frame, its colour anchored to the look"
+        ),
+    ] = "look",
     keyframes: Annotated[
         int, typer.Option(help="frames the look is fitted on (evenly spaced)")
     ] = 3,
+    stabilise: Annotated[
+        bool, typer.Option(help="frames mode: anchor each frame's colours to the look")
+    ] = True,
     lut: Annotated[Path, typer.Option("--lut", help="also write the look (.cube)")] = None,
     work_mp: opts.WorkMpOption = defaults.DEFAULT_WORK_MP,
     device: opts.DeviceOption = "auto",
 ) -> None:
-    """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker)."""
+    """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker), or
+    the full transfer of every frame (--mode frames)."""
     from photostyle.progress import ConsoleProgress
 
     progress = ConsoleProgress()
     try:
         if keyframes < 1:
             raise ValueError(f"--keyframes must be >= 1, got {keyframes}")
+        if mode not in ("look", "frames"):
+            raise ValueError(f"--mode must be look or frames, got {mode!r}")
         if lut is not None:
             opts.check_lut_path(lut, 33)
         opts.check_files(None, style)
-        from photostyle.video import apply_look_to_video, check_video_paths, fit_video_look
-        from photostyle.video import keyframes as read_keyframes
+        from photostyle import video as v
 
-        check_video_paths(source, out)
+        v.check_video_paths(source, out)
         progress(f"reading {keyframes} keyframes")
-        frames = read_keyframes(source, keyframes)
+        frames = v.keyframes(source, keyframes)
         progress("fitting the look on the keyframes (full transfer of each)")
-        look = fit_video_look(frames, style, work_pixels=work_mp * 1e6, device=device)
+        options = {"work_pixels": work_mp * 1e6, "device": device}
+        look = v.fit_video_look(frames, style, **options)
         if lut is not None:
             look.save(lut)
-        stats = apply_look_to_video(source, out, look, progress)
+        if mode == "look":
+            stats = v.apply_look_to_video(source, out, look, progress)
+        else:
+            from photostyle.io import load_image
+
+            restyle = v.FrameTransfer(load_image(style), look, stabilise, **options)
+            stats = v.restyle_video(source, out, restyle, progress)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()
         opts.fail(str(exc))

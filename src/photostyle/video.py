@@ -1,8 +1,15 @@
 """Video: the look of a transfer applied to every frame (``photostyle video``).
 
-Look mode: the full transfer runs on a few keyframes (evenly spaced, default 3), one look
-(:class:`photostyle.look.Look`) is fitted to all of them jointly, and that one global colour
-map is applied to every frame: deterministic per pixel, so it adds no flicker. Read and
+Look mode (default): the full transfer runs on a few keyframes (evenly spaced, default 3), one
+look (:class:`photostyle.look.Look`) is fitted to all of them jointly, and that one global
+colour map is applied to every frame: deterministic per pixel, so it adds no flicker.
+
+Frames mode: the full transfer of every frame (the result varies in space as a photo's does),
+stabilised over time by anchoring each frame's global colour to the keyframe look: the
+frame's result ``R_t`` is mapped by one affine colour map to the colour mean and covariance of
+the look applied to that frame, ``L(F_t)``, which is itself free of flicker
+(:class:`FrameTransfer`). Per-frame WCT and colour statistics otherwise swing with the
+framing; what the anchor buys is measured in ``benchmarks/video.py``. Read and
 written with PyAV (FFmpeg): frame rate and audio (copied) are kept; a rotation flag of the
 input is applied to the pixels (as ffmpeg's autorotate does), so the output plays upright
 everywhere. The codec follows the extension: ``.mp4``/``.mkv`` H.264 (CRF 18), ``.mov``
@@ -91,6 +98,29 @@ def fit_video_look(frames: list[np.ndarray], style: object, **transfer_options: 
     return Look.fit(stack(frames), stack(results), title="photostyle video look")
 
 
+class FrameTransfer:
+    """Frames mode's per-frame function: ``H x W x 3`` uint8 RGB -> uint8 RGB, the full
+    transfer of the frame to ``style`` (float32 ``h x w x 3`` in [0, 1]) with
+    ``transfer_options``; with ``stabilise``, its colour mean and covariance mapped to those of
+    ``look`` applied to the frame (:func:`photostyle.colour.match_colour`)."""
+
+    def __init__(
+        self, style: np.ndarray, look: object, stabilise: bool = True, **transfer_options: object
+    ) -> None:
+        self.style, self.look, self.stabilise = style, look, stabilise
+        self.options = transfer_options
+
+    def __call__(self, rgb: np.ndarray) -> np.ndarray:
+        from photostyle.colour import match_colour
+        from photostyle.pipeline import transfer
+
+        frame = rgb.astype(np.float32) / 255
+        result = transfer(frame, self.style, **self.options)
+        if self.stabilise:
+            result = match_colour(result, self.look.apply(frame))
+        return (np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
 def apply_look_to_video(
     src: str | os.PathLike,
     out: str | os.PathLike,
@@ -99,6 +129,18 @@ def apply_look_to_video(
 ) -> dict:
     """Write ``src`` with ``look`` applied to every frame to ``out`` (atomically); returns
     ``{"frames", "seconds", "fps"}``."""
+    return restyle_video(src, out, look.apply_u8, progress)
+
+
+def restyle_video(
+    src: str | os.PathLike,
+    out: str | os.PathLike,
+    restyle: Callable[[np.ndarray], np.ndarray],
+    progress: Callable[..., None] | None = None,
+) -> dict:
+    """Write ``src`` with ``restyle`` (``H x W x 3`` uint8 RGB -> the same, upright frames)
+    applied to every frame to ``out`` (atomically), audio copied; returns ``{"frames",
+    "seconds", "fps"}``."""
     import av
 
     from photostyle.atomic import atomic_write
@@ -127,7 +169,7 @@ def apply_look_to_video(
                     continue
                 for frame in packet.decode():
                     rgb = _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
-                    new = av.VideoFrame.from_ndarray(look.apply_u8(rgb), format="rgb24")
+                    new = av.VideoFrame.from_ndarray(restyle(rgb), format="rgb24")
                     new.pts, new.time_base = frame.pts, frame.time_base
                     outp.mux(vout.encode(new))
                     stats["frames"] += 1
