@@ -172,6 +172,5 @@ def test_apply_with_worker_processes(tmp_path, rng):
     assert res.exit_code == 0 and "3 done" in res.output, res.output
     for i in range(3):
         src = load_image(shoot / f"p{i}.png")
-        assert (
-            np.abs(load_image(tmp_path / "out" / f"p{i}.png") - look.apply(src)).max() <= 0.51 / 255
-        )
+        err = np.abs(load_image(tmp_path / "out" / f"p{i}.png") - look.apply(src))
+        assert err.max() <= 1.01 / 255  # 8-bit output, dithered

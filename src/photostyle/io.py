@@ -240,6 +240,7 @@ def save_image(
     profile: bytes | None = None,
     exif: bytes | None = None,
     quality: int = 95,
+    dither: bool = True,
 ) -> Path:
     """Write ``array`` (``H x W x 3`` or ``H x W``, float in ``[0, 1]`` or uint8) atomically.
 
@@ -248,7 +249,9 @@ def save_image(
     PNG and TIFF (RGB arrays). The file carries the ICC ``profile`` (default: sRGB, the
     pixels' space) and the EXIF block ``exif`` when given (see :mod:`photostyle.metadata`).
     The data go to a temporary file in the destination folder, which is then renamed over
-    ``path``, so readers never see a partial file.
+    ``path``, so readers never see a partial file. Float arrays written with 8 bits are
+    dithered (error diffusion, :mod:`photostyle.dither`: no banding in smooth gradients)
+    unless ``dither`` is False (then rounded).
 
     Raises:
         ImageError: unknown extension, bad array shape or bit depth, or a folder that cannot be
@@ -272,7 +275,9 @@ def save_image(
         rgb = rgb.astype(np.float32) / 255.0 if rgb.dtype == np.uint8 else rgb
         write = lambda tmp: write_16bit(tmp, fmt, rgb, icc, exif)  # noqa: E731
     else:
-        im = Image.fromarray(to_uint8(a))
+        from photostyle.dither import dither_to_uint8
+
+        im = Image.fromarray(dither_to_uint8(a) if dither and a.dtype != np.uint8 else to_uint8(a))
         kwargs: dict = {"icc_profile": icc} if icc else {}
         if exif:
             kwargs["exif"] = exif
