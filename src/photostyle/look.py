@@ -27,9 +27,9 @@ import numpy as np
 
 DEFAULT_SIZE = 33
 #: Weight ``s`` of the second-difference smoothness term (see the module docstring). Measured
-#: on dpst-dev (``benchmarks/results/looks.json``; s = 1e-4 / 1e-3 / 1e-2 / 1e-1): structure
-#: 0.678 / 0.711 / 0.748 / 0.754, affine residual 1.94 / 1.45 / 1.15 / 1.05, colour distance
-#: 4.92 / 5.18 / 5.45 / 5.66, Gram 0.483 / 0.500 / 0.514 / 0.521; 1e-2 keeps most of the
+#: on dpst-dev (``benchmarks/results/looks.json``; s = 1e-4 / 1e-3 / 1e-2): structure
+#: 0.676 / 0.709 / 0.747, affine residual 1.97 / 1.47 / 1.16, colour distance 4.91 / 5.18 /
+#: 5.45, Gram 0.482 / 0.500 / 0.514 (s = 1: 0.753, 1.04, 5.74, 0.526); 1e-2 keeps most of the
 #: structure and photorealism for a small colour cost.
 DEFAULT_SMOOTHNESS = 1e-2
 #: Largest lattice solved directly; larger ones start from the solution at (n + 1) / 2 and
