@@ -153,3 +153,36 @@ def test_video_mode_is_checked_before_work(tmp_path, clip):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and "--mode must be look or frames" in res.output
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mov", ".mkv"])
+def test_rotation_flag_is_kept_and_frames_are_restyled_upright(untrained, tmp_path, ext):
+    """A portrait phone clip (frames stored landscape, display rotation 90): the output keeps
+    the stored size and the flag (read back by FFmpeg through PyAV), and the restyle saw the
+    upright frame (frames mode here is the identity plus a marker in the upright top-left)."""
+    from photostyle.video import restyle_video
+
+    src = tmp_path / "portrait.mp4"
+    with av.open(str(src), "w") as out:
+        v = out.add_stream("libx264", rate=FPS, options={"crf": "12"})
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        v.set_display_rotation(90)
+        for _ in range(4):
+            out.mux(v.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), 90, np.uint8))))
+        out.mux(v.encode(None))
+
+    def mark(rgb):
+        assert rgb.shape == (64, 48, 3)  # upright: portrait
+        rgb = rgb.copy()
+        rgb[:16, :16] = 250  # top-left of the upright picture
+        return rgb
+
+    out = tmp_path / f"out{ext}"
+    restyle_video(src, out, mark)
+    with av.open(str(out)) as c:
+        frames = list(c.decode(video=0))
+    assert len(frames) == 4 and frames[0].rotation == 90
+    stored = frames[0].to_ndarray(format="rgb24")
+    assert stored.shape == (48, 64, 3)
+    upright = np.rot90(stored, 1)  # what a player shows
+    assert upright[:16, :16].mean() > 200 and upright[-16:, -16:].mean() < 120

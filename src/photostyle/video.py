@@ -10,10 +10,10 @@ frame's result ``R_t`` is mapped by one affine colour map to the colour mean and
 the look applied to that frame, ``L(F_t)``, which is itself free of flicker
 (:class:`FrameTransfer`). Per-frame WCT and colour statistics otherwise swing with the
 framing; what the anchor buys is measured in ``benchmarks/video.py``. Read and
-written with PyAV (FFmpeg): frame rate and audio (copied) are kept; a rotation flag of the
-input is applied to the pixels (as ffmpeg's autorotate does), so the output plays upright
-everywhere. The codec follows the extension: ``.mp4``/``.mkv`` H.264 (CRF 18), ``.mov``
-ProRes 422 HQ (10-bit).
+written with PyAV (FFmpeg): frame rate and audio (copied) are kept, and so is a rotation flag
+of the input (a phone's portrait clip): frames are restyled upright, stored as they were and
+the output carries the same display rotation. The codec follows the extension:
+``.mp4``/``.mkv`` H.264 (CRF 18), ``.mov`` ProRes 422 HQ (10-bit).
 """
 
 from __future__ import annotations
@@ -138,9 +138,9 @@ def restyle_video(
     restyle: Callable[[np.ndarray], np.ndarray],
     progress: Callable[..., None] | None = None,
 ) -> dict:
-    """Write ``src`` with ``restyle`` (``H x W x 3`` uint8 RGB -> the same, upright frames)
-    applied to every frame to ``out`` (atomically), audio copied; returns ``{"frames",
-    "seconds", "fps"}``."""
+    """Write ``src`` with ``restyle`` (``H x W x 3`` uint8 RGB -> the same, given upright
+    frames) applied to every frame to ``out`` (atomically), audio copied, the display rotation
+    kept; returns ``{"frames", "seconds", "fps"}``."""
     import av
 
     from photostyle.atomic import atomic_write
@@ -156,8 +156,9 @@ def restyle_video(
             total = vin.frames or 0
             vout = outp.add_stream(codec, rate=vin.average_rate, options=options)
             vout.pix_fmt = pix_fmt
-            w, h, rotation = _geometry(src)
-            vout.width, vout.height = (h, w) if rotation % 180 else (w, h)
+            vout.width, vout.height, rotation = _geometry(src)
+            if rotation % 360:  # kept as the input's display flag (frames stored as they were)
+                vout.set_display_rotation(rotation)
             aout = outp.add_stream_from_template(ain) if ain is not None else None
             t0 = time.perf_counter()
             streams = [s for s in (vin, ain) if s is not None]
@@ -169,7 +170,8 @@ def restyle_video(
                     continue
                 for frame in packet.decode():
                     rgb = _rotate(frame.to_ndarray(format="rgb24"), frame.rotation)
-                    new = av.VideoFrame.from_ndarray(restyle(rgb), format="rgb24")
+                    back = _rotate(restyle(rgb), -frame.rotation)  # restyled upright
+                    new = av.VideoFrame.from_ndarray(back, format="rgb24")
                     new.pts, new.time_base = frame.pts, frame.time_base
                     outp.mux(vout.encode(new))
                     stats["frames"] += 1
