@@ -7,6 +7,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+TMP_SUFFIX = ".tmp"
+
+
+def remove_stale(path: str | os.PathLike) -> None:
+    """Remove the temporary files :func:`atomic_write` left beside ``path`` when its process
+    was killed mid-write (resumed batch jobs call this before deciding what is done)."""
+    p = Path(path)
+    for stale in p.parent.glob(f".{p.name}.*{TMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -21,7 +31,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
     the usual permissions (``0666 & ~umask``) rather than ``mkstemp``'s private ``0600``.
     """
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=TMP_SUFFIX, dir=p.parent)
     os.close(fd)
     try:
         write(tmp)

@@ -21,9 +21,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from photostyle.io import ImageError
+from photostyle.atomic import remove_stale
+from photostyle.io import SAVE_FORMATS, ImageError
 
-OUTPUT_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".avif", ".heic", ".heif"}
+OUTPUT_SUFFIXES = frozenset(SAVE_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,7 @@ def run_batch(
     summary = Summary()
     todo = []
     for job in jobs:
-        for stale in job.output.parent.glob(f".{job.output.name}.*.tmp"):  # from a killed run
-            stale.unlink(missing_ok=True)
+        remove_stale(job.output)  # left by a killed run
         if job.output.is_file():
             summary.skipped.append(job.output)
         else:

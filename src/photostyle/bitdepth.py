@@ -100,6 +100,8 @@ def write_16bit(
 
         import tifffile
 
+        from photostyle.tiff_exif import tiff_tags, tiff_with_exif
+
         buf = io.BytesIO()
         tifffile.imwrite(
             buf,
@@ -110,12 +112,10 @@ def write_16bit(
             iccprofile=icc,
             metadata=None,
             software="photostyle",
-            extratags=_tiff_tags(exif),
+            extratags=tiff_tags(exif),
         )
         data = buf.getvalue()
         if exif:
-            from photostyle.tiff_exif import tiff_with_exif
-
             data = tiff_with_exif(data, exif)
         Path(path).write_bytes(data)
     else:
@@ -128,18 +128,3 @@ def _png_insert(png: bytes, kind: bytes, body: bytes) -> bytes:
     chunk += struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
     ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, IHDR data, CRC
     return png[:ihdr_end] + chunk + png[ihdr_end:]
-
-
-def _tiff_tags(exif: bytes | None) -> list:
-    """tifffile ``extratags`` for an EXIF block: its descriptive text tags (description, make,
-    model, date, artist, copyright)."""
-    if not exif:
-        return []
-    ex = Image.Exif()
-    ex.load(exif)
-    tags = []
-    for code in (0x010E, 0x010F, 0x0110, 0x0132, 0x013B, 0x8298):
-        value = ex.get(code)
-        if isinstance(value, str) and value.strip():
-            tags.append((code, "s", 0, value.strip(), True))
-    return tags

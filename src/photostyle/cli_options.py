@@ -167,8 +167,10 @@ def check_lut_path(path: Path, size: int) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"{path}: output folder {folder} does not exist")
-    if not 2 <= size <= 129:
-        raise ValueError(f"--lut-size must be 2..129, got {size}")
+    from photostyle.look import MAX_SIZE, MIN_SIZE
+
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"--lut-size must be {MIN_SIZE}..{MAX_SIZE}, got {size}")
 
 
 def fail(message: str) -> None:

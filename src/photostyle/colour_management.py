@@ -87,10 +87,7 @@ def matrix_profile(name: str) -> bytes:
     """ICC v2 display profile (matrix/TRC) of the RGB space ``name`` (a key of
     ``PRIMARIES``): sRGB tone curve, D65 white adapted to the D50 connection space (Bradford).
     """
-    adapt = (
-        np.linalg.inv(BRADFORD) @ np.diag((BRADFORD @ D50_XYZ) / (BRADFORD @ _xyz(D65))) @ BRADFORD
-    )
-    cols = adapt @ rgb_to_xyz_matrix(name)
+    cols = _d50_adaptation() @ rgb_to_xyz_matrix(name)
     curve = _tag_srgb_curve()
     tags = [
         (b"desc", _tag_text(b"desc", name)),

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from photostyle.io import load_image, pil_to_array
+from photostyle.io import load_image, pil_to_array, to_uint8
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
@@ -55,7 +55,7 @@ def like(result: np.ndarray, template: ImageLike) -> ImageLike:
         t = torch.from_numpy(result.transpose(2, 0, 1).copy())
         return t[None] if template.ndim == 4 else t
     if isinstance(template, Image.Image):
-        return Image.fromarray((np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8))
+        return Image.fromarray(to_uint8(result))
     if isinstance(template, np.ndarray) and template.dtype == np.uint8:
-        return (np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8)
+        return to_uint8(result)
     return result

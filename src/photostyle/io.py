@@ -149,9 +149,9 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
             or oversized image; the message names the file.
     """
     p = Path(path)
-    from photostyle.raw import is_raw, read_raw
+    from photostyle.raw import is_raw_file, read_raw
 
-    if is_raw(p) and p.is_file() and p.stat().st_size:
+    if is_raw_file(p):
         return read_raw(p, max_pixels)
     im = _open_checked(p, max_pixels, decode=False)
     from photostyle.bitdepth import is_16bit_rgb, read_16bit
@@ -178,9 +178,9 @@ def probe_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -
     Raises:
         ImageError: as :func:`load_image`.
     """
-    from photostyle.raw import is_raw, probe_raw
+    from photostyle.raw import is_raw_file, probe_raw
 
-    if is_raw(path) and Path(path).is_file() and Path(path).stat().st_size:
+    if is_raw_file(path):
         return probe_raw(path, max_pixels)
     im = _open_checked(Path(path), max_pixels, decode=False)
     size = im.size

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_SIZE = 33
+#: Lattice sizes accepted (points per axis).
+MIN_SIZE, MAX_SIZE = 2, 129
 #: Weight ``s`` of the second-difference smoothness term (see the module docstring). Measured
 #: on dpst-dev (``benchmarks/results/looks.json``; s = 1e-4 / 1e-3 / 1e-2): structure
 #: 0.676 / 0.709 / 0.747, affine residual 1.97 / 1.47 / 1.16, colour distance 4.91 / 5.18 /
@@ -173,8 +175,8 @@ class Look:
             raise ValueError(
                 f"need two H x W x 3 images of one size, got {content.shape}, {result.shape}"
             )
-        if not 2 <= size <= 129:
-            raise ValueError(f"LUT size must be 2..129, got {size}")
+        if not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"LUT size must be {MIN_SIZE}..{MAX_SIZE}, got {size}")
         c, r = content.reshape(-1, 3), result.reshape(-1, 3)
         if len(c) > MAX_FIT_PIXELS:
             pick = np.random.default_rng(0).choice(len(c), MAX_FIT_PIXELS, replace=False)
@@ -210,11 +212,12 @@ class Look:
         looked up in a full 256^3 table built once per look (tetrahedral, rounded); about 5x
         faster than :meth:`apply` per frame. Returns uint8."""
         from photostyle import lut_kernels
+        from photostyle.io import to_uint8
 
         if self._u8 is None:
             g = np.arange(256, dtype=np.float32) / 255
             grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(256, 65536, 3)
-            self._u8 = (self.apply(grid) * 255 + 0.5).astype(np.uint8).reshape(256, 256, 256, 3)
+            self._u8 = to_uint8(self.apply(grid)).reshape(256, 256, 256, 3)
         out = np.empty(image.shape, np.uint8)
         lut_kernels.lookup_u8(np.ascontiguousarray(image, np.uint8), self._u8, out)
         return out

@@ -22,8 +22,10 @@ from pathlib import Path
 
 from PIL import Image
 
+from photostyle.tiff_exif import DESCRIPTIVE, EXIF_IFD, GPS_IFD, INTEROP_IFD
+
 #: Sub-IFDs loaded so that they are written back: Exif (exposure, date ...), GPS, Interop.
-SUB_IFDS = (0x8769, 0x8825, 0xA005)
+SUB_IFDS = (EXIF_IFD, GPS_IFD, INTEROP_IFD)
 ORIENTATION = 0x0112
 
 
@@ -55,10 +57,8 @@ def read_exif(path: str | os.PathLike) -> bytes | None:
     return data if len(exif) > 1 else None  # only the orientation set here: nothing to keep
 
 
-#: First-directory tags that describe the photo (the rest of a RAW's describe its raw data).
-DESCRIPTIVE = (0x010E, 0x010F, 0x0110, 0x0131, 0x0132, 0x013B, 0x8298)
 EXIF_RANGE = range(0x829A, 0xC000)  # Exif/TIFF-EP tag numbers (ExposureTime .. LensModel ...)
-MAKER_NOTE, POINTERS = 0x927C, (0x8769, 0x8825, 0xA005, 0x83BB, 0x8773)
+MAKER_NOTE, POINTERS = 0x927C, (*SUB_IFDS, 0x83BB, 0x8773)
 
 
 def _raw_exif(path: Path) -> bytes | None:
@@ -72,15 +72,15 @@ def _raw_exif(path: Path) -> bytes | None:
     src = Image.Exif()
     src.load(data)
     out = Image.Exif()
-    exif = {k: v for k, v in src.get_ifd(0x8769).items() if k != MAKER_NOTE}
+    exif = {k: v for k, v in src.get_ifd(EXIF_IFD).items() if k != MAKER_NOTE}
     for code, value in src.items():
         if code in DESCRIPTIVE:
             out[code] = value
         elif code in EXIF_RANGE and code not in POINTERS and code != MAKER_NOTE:
             exif.setdefault(code, value)
     if exif:
-        out[0x8769] = exif
-    if gps := src.get_ifd(0x8825):
-        out[0x8825] = gps
+        out[EXIF_IFD] = exif
+    if gps := src.get_ifd(GPS_IFD):
+        out[GPS_IFD] = gps
     out[ORIENTATION] = 1
     return out.tobytes() if len(out) > 1 else None

@@ -30,6 +30,13 @@ def is_raw(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in RAW_EXTENSIONS
 
 
+def is_raw_file(path: str | os.PathLike) -> bool:
+    """A non-empty camera RAW file (missing or empty ones are left to the common checks of
+    :func:`photostyle.io.load_image`, which name the problem)."""
+    p = Path(path)
+    return is_raw(p) and p.is_file() and p.stat().st_size > 0
+
+
 def _error(path: Path, exc: Exception) -> Exception:
     from photostyle.errors import ImageError
 

@@ -17,10 +17,13 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+from photostyle.atomic import remove_stale
 from photostyle.errors import ImageError
+from photostyle.io import SAVE_FORMATS
 
-#: Extensions taken from folders and globs (camera RAW ones come from photostyle.raw).
-IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .tif .tiff .webp .avif .heic .heif".split())
+#: Extensions taken from folders and globs: the formats written back as they came (camera RAW
+#: ones, from photostyle.raw, go out as TIFF).
+IMAGE_EXTENSIONS = frozenset(SAVE_FORMATS)
 #: Output extension of inputs whose format cannot be written.
 RAW_OUTPUT = ".tif"
 
@@ -90,8 +93,7 @@ def run_apply(
     todo, skipped = [], []
     for src in files:
         dst = output_path(src, out_dir)
-        for stale in out_dir.glob(f".{dst.name}.*.tmp"):  # from a killed run
-            stale.unlink(missing_ok=True)
+        remove_stale(dst)  # left by a killed run
         if dst.is_file():
             skipped.append(dst)
         else:

@@ -7,14 +7,33 @@ from __future__ import annotations
 
 from PIL import Image
 
-EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+EXIF_IFD, GPS_IFD, INTEROP_IFD = 0x8769, 0x8825, 0xA005
+#: First-directory tags that describe the photo (make, model, date, artist ...): carried into
+#: results (a RAW's other first-directory tags describe its raw data).
+DESCRIPTIVE = (0x010E, 0x010F, 0x0110, 0x0131, 0x0132, 0x013B, 0x8298)
+SOFTWARE = 0x0131
 
 #: Exif tags whose standard type Pillow does not know (7 UNDEFINED, 10 SRATIONAL).
 STANDARD_TYPES = {0x9000: 7, 0x9101: 7, 0x927C: 7, 0x9286: 7, 0xA000: 7, 0xA300: 7, 0xA301: 7}
 STANDARD_TYPES |= {0x9201: 10, 0x9203: 10, 0x9204: 10}
 #: Exif tags that describe a JPEG stream (not allowed in TIFF) and the Interop pointer (whose
 #: directory is not copied).
-NOT_IN_TIFF = (0x9101, 0x9102, 0xA002, 0xA003, 0xA005)
+NOT_IN_TIFF = (0x9101, 0x9102, 0xA002, 0xA003, INTEROP_IFD)
+
+
+def tiff_tags(exif: bytes | None) -> list:
+    """tifffile ``extratags`` for an EXIF block: its descriptive text tags (tifffile writes
+    its own Software tag)."""
+    if not exif:
+        return []
+    ex = Image.Exif()
+    ex.load(exif)
+    tags = []
+    for code in DESCRIPTIVE:
+        value = ex.get(code)
+        if code != SOFTWARE and isinstance(value, str) and value.strip():
+            tags.append((code, "s", 0, value.strip(), True))
+    return tags
 
 
 def tiff_with_exif(tiff: bytes, exif: bytes) -> bytes:

@@ -112,13 +112,14 @@ class FrameTransfer:
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         from photostyle.colour import match_colour
+        from photostyle.io import to_uint8
         from photostyle.pipeline import transfer
 
         frame = rgb.astype(np.float32) / 255
         result = transfer(frame, self.style, **self.options)
         if self.stabilise:
             result = match_colour(result, self.look.apply(frame))
-        return (np.clip(result, 0, 1) * 255 + 0.5).astype(np.uint8)
+        return to_uint8(result)
 
 
 def apply_look_to_video(

@@ -52,9 +52,11 @@ def side_by_side(images: list[np.ndarray], height: int = 320) -> np.ndarray:
     """Images scaled to a common ``height`` and joined left to right (uint8 ``h x W x 3``)."""
     from PIL import Image
 
+    from photostyle.io import to_uint8
+
     tiles = []
     for im in images:
-        pil = Image.fromarray((np.clip(im, 0, 1) * 255 + 0.5).astype(np.uint8))
+        pil = Image.fromarray(to_uint8(im))
         tiles.append(
             np.asarray(pil.resize((max(1, round(pil.width * height / pil.height)), height)))
         )

@@ -13,6 +13,8 @@ filters (cumulative sums), independent of ``r``. Implemented in torch: CPU and C
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -65,17 +67,28 @@ def sym3_inverse(s: list[torch.Tensor]) -> list[torch.Tensor]:
 
 
 def guided_filter_torch(
-    guide: torch.Tensor, src: torch.Tensor, radius: int, eps: float
+    guide: torch.Tensor,
+    src: torch.Tensor,
+    radius: int,
+    eps: float,
+    prior: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Window-averaged guided-filter coefficients for ``guide`` 3xHxW and ``src`` CxHxW.
 
     Returns ``(mean(a) 3 x C x H x W, mean(b) C x H x W)``; the filtered image is
-    ``sum_c mean(a)[c] * guide[c] + mean(b)``.
+    ``sum_c mean(a)[c] * guide[c] + mean(b)``. The ridge pulls ``a_k`` towards 0; with
+    ``prior`` (``C = 3`` only), towards ``g_k U`` with ``g = prior(mu, mp)`` (``H x W``, from
+    the window means of guide and source)::
+
+        a_k = (Sigma_k + eps U)^-1 (cov_k(I, p) + eps g_k U)
     """
     mu = box_mean(guide, radius)  # 3 x H x W
     mp = box_mean(src, radius)  # C x H x W
     gi = guide.unsqueeze(1)  # 3 x 1 x H x W
     cov_ip = box_mean(gi * src.unsqueeze(0), radius) - mu.unsqueeze(1) * mp.unsqueeze(0)  # 3xCxHxW
+    if prior is not None:
+        eye = torch.eye(3, dtype=cov_ip.dtype, device=cov_ip.device)[:, :, None, None]
+        cov_ip = cov_ip + (eps * prior(mu, mp)) * eye
 
     # symmetric 3x3 covariance + eps, inverted in closed form (adjugate / determinant)
     def var(i: int, j: int) -> torch.Tensor:

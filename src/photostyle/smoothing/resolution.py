@@ -172,25 +172,13 @@ def affine_coefficients(
     """
     import torch  # (tensors made from arrays need no gradients: no graph is recorded)
 
-    from photostyle.smoothing.guided import box_mean, sym3_inverse
+    from photostyle.smoothing.guided import guided_filter_torch
 
-    g, p = _chw(guide), _chw(result)
-    mu, mp = box_mean(g, radius), box_mean(p, radius)  # 3 x h x w each
-    cov_ip = box_mean(g[:, None] * p[None], radius) - mu[:, None] * mp[None]  # 3 x 3 x h x w
+    def gain(mu: torch.Tensor, mp: torch.Tensor) -> torch.Tensor:
+        return (mp.sum(0) / mu.sum(0).clamp_min(3 * GAIN_FLOOR)).clamp_(0, GAIN_MAX)
 
-    def var(i: int, j: int) -> torch.Tensor:
-        v = box_mean(g[i] * g[j], radius) - mu[i] * mu[j]
-        return v + eps if i == j else v
-
-    i00, i01, i02, i11, i12, i22 = sym3_inverse(
-        [var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)]
-    )
-    inv = torch.stack([i00, i01, i02, i01, i11, i12, i02, i12, i22]).view(3, 3, *i00.shape)
-    gain = (mp.sum(0) / mu.sum(0).clamp_min(3 * GAIN_FLOOR)).clamp_(0, GAIN_MAX)  # h x w
-    rhs = cov_ip + (eps * gain) * torch.eye(3, dtype=gain.dtype)[:, :, None, None]
-    a = (inv[:, :, None] * rhs[None]).sum(1)  # 3 (guide) x 3 (output) x h x w
-    b = mp - (a * mu[:, None]).sum(0)
-    coef = torch.cat([box_mean(a, radius), box_mean(b, radius)[None]]).permute(2, 3, 0, 1)
+    a, b = guided_filter_torch(_chw(guide), _chw(result), radius, eps, prior=gain)
+    coef = torch.cat([a, b[None]]).permute(2, 3, 0, 1)  # h x w x 4 x 3
     return np.ascontiguousarray(coef.numpy())
 
 
