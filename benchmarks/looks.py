@@ -1,8 +1,10 @@
 """Looks (3D LUTs) on dpst-dev: how well a global, smooth LUT fitted to a transfer stylizes.
 
-For each of the 10 pairs: the full default transfer (no labels), then looks fitted to the
-content -> result pairs (:meth:`photostyle.look.Look.fit`) with several smoothness weights,
-applied to the content. Metrics as ``benchmarks/quality.py`` (structure, Gram, colour
+For each of the 10 pairs: the full default transfer (no labels), then looks applied to the
+content: the stylizing fit (:mod:`photostyle.look_fit`, the default of ``photostyle lut``:
+the result's gradients, the style's colours, the matting-Laplacian photorealism term) and the
+plain regression of the result's colours (:meth:`photostyle.look.Look.fit` without the style)
+with several smoothness weights. Metrics as ``benchmarks/quality.py`` (structure, Gram, colour
 distance, affine residual) for the full transfer and for each look, plus the mean CIEDE2000
 of the look's image to the full result. Goals (issue 15): affine residual and structure no
 worse than the full transfer's, colour distance within 1.25x, Gram within 3 %.
@@ -38,14 +40,16 @@ def main() -> None:
         t0 = time.perf_counter()
         full = transfer(c, s)
         row = {"full": {"seconds": time.perf_counter() - t0, **score(c, s, full, enc)}}
-        for w in weights:
+        fits = {f"regression_{w:g}": {"smoothness": w} for w in weights}
+        fits["stylizing"] = {"style": s}  # the default of `photostyle lut` / `transfer --lut`
+        for key, kw in fits.items():
             t0 = time.perf_counter()
-            look = Look.fit(c, full, smoothness=w)
+            look = Look.fit(c, full, **kw)
             fit_s = time.perf_counter() - t0
             img = look.apply(c)
             de = float(deltaE_ciede2000(rgb2lab(img), rgb2lab(full)).mean())
-            row[f"look_{w:g}"] = {"fit_seconds": fit_s, "ciede2000_to_full": de}
-            row[f"look_{w:g}"] |= score(c, s, img, enc)
+            row[key] = {"fit_seconds": fit_s, "ciede2000_to_full": de}
+            row[key] |= score(c, s, img, enc)
         rows[n] = row
         print(n, {k: round(v["gram"], 3) for k, v in row.items()}, flush=True)
     keys = list(rows[names[0]])

@@ -151,7 +151,12 @@ def transfer(
 
             progress(f"fitting the look -> {lut}")
             Look.fit(
-                load_image(content), r, size=lut_size, title=f"photostyle {Path(style).stem}"
+                load_image(content),
+                r,
+                size=lut_size,
+                title=f"photostyle {Path(style).stem}",
+                style=load_image(style),
+                strength=options["strength"],
             ).save(lut)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()

@@ -53,7 +53,15 @@ def lut(
 
         result = transfer(content, style, progress=progress, **options)
         progress(f"fitting the look -> {out}")
-        Look.fit(load_image(content), result, size=size, title=f"photostyle {style.stem}").save(out)
+        title = f"photostyle {style.stem}"
+        Look.fit(
+            load_image(content),
+            result,
+            size,
+            title=title,
+            style=load_image(style),
+            strength=options["strength"],
+        ).save(out)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()
         opts.fail(str(exc))

@@ -163,20 +163,36 @@ class Look:
     @classmethod
     def fit(
         cls,
-        content: np.ndarray,
-        result: np.ndarray,
+        content: np.ndarray | list[np.ndarray],
+        result: np.ndarray | list[np.ndarray],
         size: int = DEFAULT_SIZE,
         smoothness: float = DEFAULT_SMOOTHNESS,
         title: str = "photostyle look",
+        style: np.ndarray | None = None,
+        strength: float = 1.0,
     ) -> Look:
         """The smooth global map ``content -> result`` (both ``H x W x 3`` float in [0, 1], the
-        same size): the regularised least-squares fit of the module docstring."""
-        if content.shape != result.shape or content.ndim != 3 or content.shape[2] != 3:
-            raise ValueError(
-                f"need two H x W x 3 images of one size, got {content.shape}, {result.shape}"
-            )
+        same size, or lists of such pairs, e.g. video keyframes). Without ``style``: the
+        regularised least-squares fit of the module docstring (a copy of the result's colours).
+        With the ``style`` image (``H x W x 3`` float in [0, 1]): the stylizing fit of
+        :mod:`photostyle.look_fit` (the result's local contrast, the style's colours, locally
+        affine in the content), what ``photostyle lut`` and ``transfer --lut`` write; then
+        blended with the identity as a layer of opacity ``strength`` (``--strength``)."""
+        many = isinstance(content, list)
+        pairs = list(zip(content, result, strict=True)) if many else [(content, result)]
+        for c, r in pairs:
+            if c.shape != r.shape or c.ndim != 3 or c.shape[2] != 3:
+                raise ValueError(f"need two H x W x 3 images of one size, got {c.shape}, {r.shape}")
         if not MIN_SIZE <= size <= MAX_SIZE:
             raise ValueError(f"LUT size must be {MIN_SIZE}..{MAX_SIZE}, got {size}")
+        if style is not None:
+            from photostyle.look_fit import stylizing_table
+
+            table = stylizing_table(pairs, style, size, smoothness).reshape(size, size, size, 3)
+            ident = cls.identity(size).table
+            return cls(ident + strength * (table - ident), title)
+        stack = lambda imgs: np.concatenate([a.reshape(-1, 3) for a in imgs])  # noqa: E731
+        content, result = stack([c for c, _ in pairs]), stack([r for _, r in pairs])
         c, r = content.reshape(-1, 3), result.reshape(-1, 3)
         if len(c) > MAX_FIT_PIXELS:
             pick = np.random.default_rng(0).choice(len(c), MAX_FIT_PIXELS, replace=False)

@@ -90,12 +90,12 @@ def _geometry(src: str | os.PathLike) -> tuple[int, int, int]:
 
 def fit_video_look(frames: list[np.ndarray], style: object, **transfer_options: object) -> object:
     """One look fitted jointly to the full transfer of every keyframe."""
+    from photostyle.image_input import as_array
     from photostyle.look import Look
     from photostyle.pipeline import transfer
 
     results = [transfer(f, style, **transfer_options) for f in frames]
-    stack = lambda imgs: np.concatenate([a.reshape(-1, 1, 3) for a in imgs])  # noqa: E731
-    return Look.fit(stack(frames), stack(results), title="photostyle video look")
+    return Look.fit(frames, results, title="photostyle video look", style=as_array(style))
 
 
 class FrameTransfer:

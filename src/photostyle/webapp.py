@@ -124,7 +124,8 @@ def run_transfer(
     from photostyle.look import Look
 
     look = out.with_name(f"{Path(_path(content_file)).stem}_look.cube")
-    Look.fit(c, result, title=f"photostyle {Path(_path(style_file)).stem}").save(look)
+    title = f"photostyle {Path(_path(style_file)).stem}"
+    Look.fit(c, result, title=title, style=s, strength=float(strength)).save(look)
     h, w = result.shape[:2]
     info = f"result {w}x{h} in {dt:.1f} s ({smoothing} smoothing)"
     return (c, result), side_by_side([c, s, result]), str(out), str(look), info

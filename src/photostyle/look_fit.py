@@ -1,0 +1,130 @@
+"""The stylizing look fit: a smooth global colour map that keeps the transfer's local contrast,
+takes the style's colours and stays photorealistic (used by :meth:`photostyle.look.Look.fit`
+when the style is given).
+
+A look cannot copy a transfer pixel for pixel (the transfer varies in space), and the
+per-colour mean of the result (the plain regression of ``look.py``) flattens contrast and
+pulls colours to the middle. This fit instead solves, for the lattice ``L`` (``n^3 x 3``),
+over the content/result pairs ``(c, r)`` (each at most ``WORK_PIXELS``)::
+
+    min_L  sum_pairs (1/M) [ ||G (W L - r)||^2 + beta ||W L - r||^2 + gamma ||W L - t||^2
+                             + mu tr((W L)^T Lap (W L)) ]  +  s ||D2 L||^2
+
+* ``W``: trilinear weights of the content colours (``M x n^3``), ``G``: horizontal and vertical
+  pixel differences: the look reproduces the transfer's *local* contrast (its gradients),
+  not its spatially varying offsets;
+* ``t``: the current look's colours moved to the style's colour distribution by Pitie et
+  al.'s iterative distribution transfer (random rotations, monotone 1D transport per axis,
+  ties moved to their conditional mean so that a flat background is not torn apart);
+  re-estimated ``ITERATIONS`` times (a fixed-point iteration);
+* ``Lap``: the matting Laplacian of the content (the affinity of F2's smoothing), so
+  ``tr(Y^T Lap Y)`` is the energy of ``Y``'s residual from a locally affine function of the
+  content: the same photorealism criterion as the smoothing;
+* ``D2``: second differences of the lattice (unvisited cells continue the data affinely).
+
+Measured on dpst-dev (``benchmarks/results/looks.json``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Pixels of each content/result pair used by the fit (area-downscaled above this).
+WORK_PIXELS = 350_000
+#: Lattice solved (directly); larger looks are its exact trilinear refinement when
+#: ``(n - 1)`` is a multiple of ``SOLVE_SIZE - 1`` (33 = 2 * 16 + 1).
+SOLVE_SIZE = 17
+GRADIENT_WEIGHT, BETA, GAMMA, MU = 1.0, 0.01, 0.5, 30.0
+ITERATIONS, ROTATIONS = 5, 5
+
+
+def match_1d(x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Monotone transport of samples ``x`` (``M``) onto the distribution of ``z`` (``K``):
+    the sample of rank ``i`` goes to the ``(i + 0.5) / M`` quantile of ``z``; samples with
+    equal values get the mean of their ranks' targets."""
+    m = len(x)
+    _, inv, cnt = np.unique(x, return_inverse=True, return_counts=True)
+    zs = np.sort(z)
+    target = np.interp((np.arange(m) + 0.5) * len(zs) / m - 0.5, np.arange(len(zs)), zs)
+    csum = np.concatenate([[0.0], np.cumsum(target)])
+    ends = np.cumsum(cnt)
+    return ((csum[ends] - csum[ends - cnt]) / cnt)[inv]
+
+
+def distribution_transfer(y: np.ndarray, z: np.ndarray, rotations: int, seed: int) -> np.ndarray:
+    """Pitie's iterative distribution transfer of colours ``y`` (``M x 3``) towards the colours
+    ``z`` (``K x 3``): per random orthonormal basis, :func:`match_1d` on each axis."""
+    rng = np.random.default_rng(seed)
+    y = y.copy()
+    for _ in range(rotations):
+        rot, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+        py, pz = y @ rot, z @ rot
+        moved = np.stack([match_1d(py[:, a], pz[:, a]) for a in range(3)], 1)
+        y += (moved - py) @ rot.T
+    return y
+
+
+def _differences(h: int, w: int):  # noqa: ANN202 (scipy sparse matrix)
+    """Horizontal and vertical forward differences of an ``h x w`` image (stacked rows)."""
+    import scipy.sparse as sp
+
+    def d1(k: int) -> sp.spmatrix:
+        return sp.diags([-np.ones(k - 1), np.ones(k - 1)], [0, 1], (k - 1, k))
+
+    return sp.vstack([sp.kron(sp.identity(h), d1(w)), sp.kron(d1(h), sp.identity(w))]).tocsr()
+
+
+def _work_size(image: np.ndarray) -> np.ndarray:
+    from photostyle.io import resize_float
+
+    h, w = image.shape[:2]
+    f = min(1.0, (WORK_PIXELS / (h * w)) ** 0.5)
+    if f == 1.0:
+        return image.astype(np.float64)
+    size = (max(2, round(w * f)), max(2, round(h * f)))
+    return resize_float(image.astype(np.float32), size).astype(np.float64)
+
+
+def stylizing_table(
+    pairs: list[tuple[np.ndarray, np.ndarray]], style: np.ndarray, size: int, smoothness: float
+) -> np.ndarray:
+    """The lattice (``size^3 x 3``, indexed ``(r * size + g) * size + b``) of the fit in the
+    module docstring. ``pairs``: content/result images (``H x W x 3`` float in [0, 1], each
+    pair one size); ``style``: ``H x W x 3`` float in [0, 1]."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import splu
+
+    from photostyle.look import _corners, _resample, _second_differences
+    from photostyle.smoothing.affinity import matting_laplacian
+
+    n = min(size, SOLVE_SIZE)
+    a = smoothness * (_second_differences(n).T @ _second_differences(n))
+    b = np.zeros((n**3, 3))
+    ws, wtws = [], []
+    for content, result in pairs:
+        c, r = _work_size(content), _work_size(result)
+        h, w = c.shape[:2]
+        m = h * w
+        idx, wts = _corners(c.reshape(-1, 3), n)
+        wm = sp.csr_matrix((wts.ravel(), (np.repeat(np.arange(m), 8), idx.ravel())), (m, n**3))
+        g = _differences(h, w)
+        gw, r = g @ wm, r.reshape(-1, 3)
+        wtw = (wm.T @ wm) / m
+        lap = matting_laplacian(c)
+        a = a + GRADIENT_WEIGHT * (gw.T @ gw) / m + BETA * wtw + MU * (wm.T @ (lap @ wm)) / m
+        b += (GRADIENT_WEIGHT * (gw.T @ (g @ r)) + BETA * (wm.T @ r)) / m
+        ws.append(wm)
+        wtws.append(wtw)
+    table = splu(a.tocsc(), permc_spec="MMD_AT_PLUS_A").solve(b)
+    z = _work_size(style).reshape(-1, 3)
+    lu = splu((a + GAMMA * sum(wtws)).tocsc(), permc_spec="MMD_AT_PLUS_A")
+    for k in range(ITERATIONS):
+        y = np.clip(np.concatenate([wm @ table for wm in ws]), 0.0, 1.0)
+        t = distribution_transfer(y, z, ROTATIONS, seed=k)
+        bt, start = b.copy(), 0
+        for wm in ws:
+            bt += GAMMA * (wm.T @ t[start : start + wm.shape[0]]) / wm.shape[0]
+            start += wm.shape[0]
+        table = lu.solve(bt)
+    table = np.clip(table, 0.0, 1.0)
+    return table if n == size else _resample(table, n, size)
