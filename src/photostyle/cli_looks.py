@@ -156,7 +156,7 @@ def video(
         frames = v.keyframes(source, keyframes)
         progress("fitting the look on the keyframes (full transfer of each)")
         options = {"work_pixels": work_mp * 1e6, "device": device}
-        look = v.fit_video_look(frames, style, **options)
+        look, anchor = v.fit_video_look(frames, style, anchor=True, **options)
         if lut is not None:
             look.save(lut)
         if mode == "look":
@@ -164,7 +164,7 @@ def video(
         else:
             from photostyle.io import load_image
 
-            restyle = v.FrameTransfer(load_image(style), look, stabilise, **options)
+            restyle = v.FrameTransfer(load_image(style), anchor, stabilise, **options)
             stats = v.restyle_video(source, out, restyle, progress)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()

@@ -1,8 +1,10 @@
 """Looks: the colour grading of a transfer as a global, smooth 3D LUT (``.cube``).
 
 A look is a map ``RGB -> RGB`` on an ``N^3`` lattice over [0, 1]^3 (default ``N = 33``),
-applied with trilinear interpolation. :meth:`Look.fit` finds the lattice that best maps the
-content's colours to the result's, with a smoothness term so that lattice cells no pixel
+applied with tetrahedral or trilinear interpolation. Given the style, :meth:`Look.fit` uses
+the stylizing fit of :mod:`photostyle.look_fit` (what the CLI, web app and video write).
+Without it, it finds the lattice that best maps the content's colours to the result's (a
+regression), with a smoothness term so that lattice cells no pixel
 visits follow their neighbours and the map extrapolates smoothly outside the data::
 
     min_L  (1/M) sum_i || sum_k w_ik L_k - r_i ||^2  +  s * sum_axes || D2 L ||^2

@@ -88,14 +88,20 @@ def _geometry(src: str | os.PathLike) -> tuple[int, int, int]:
         return f.width, f.height, f.rotation
 
 
-def fit_video_look(frames: list[np.ndarray], style: object, **transfer_options: object) -> object:
-    """One look fitted jointly to the full transfer of every keyframe."""
+def fit_video_look(
+    frames: list[np.ndarray], style: object, anchor: bool = False, **transfer_options: object
+) -> object:
+    """One look fitted jointly to the full transfer of every keyframe: the stylizing look
+    (look mode, ``--lut``), or with ``anchor`` the pair ``(stylizing look, regression look)``;
+    the regression copies the keyframe results' colours and is frames mode's anchor (measured
+    in ``benchmarks/results/video.json``: it removes more flicker than the stylizing look)."""
     from photostyle.image_input import as_array
     from photostyle.look import Look
     from photostyle.pipeline import transfer
 
     results = [transfer(f, style, **transfer_options) for f in frames]
-    return Look.fit(frames, results, title="photostyle video look", style=as_array(style))
+    look = Look.fit(frames, results, title="photostyle video look", style=as_array(style))
+    return (look, Look.fit(frames, results)) if anchor else look
 
 
 class FrameTransfer:
