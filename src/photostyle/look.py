@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from photostyle.lattice import resample, second_differences, weights_matrix
+
 DEFAULT_SIZE = 33
 #: Lattice sizes accepted (points per axis).
 MIN_SIZE, MAX_SIZE = 2, 129
@@ -47,31 +49,12 @@ FIT_RTOL = 1e-7
 MAX_FIT_PIXELS = 400_000
 
 
-def _corners(rgb: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat lattice indices (``M x 8``) and trilinear weights (``M x 8``) of colours ``M x 3``
-    in [0, 1]; the lattice is indexed ``(r * n + g) * n + b``."""
-    p = np.clip(rgb, 0.0, 1.0) * (n - 1)
-    i0 = np.minimum(np.floor(p).astype(np.int64), n - 2)
-    f = p - i0
-    idx, wts = [], []
-    for dr in (0, 1):
-        for dg in (0, 1):
-            for db in (0, 1):
-                idx.append(((i0[:, 0] + dr) * n + i0[:, 1] + dg) * n + i0[:, 2] + db)
-                w = (f[:, 0] if dr else 1 - f[:, 0]) * (f[:, 1] if dg else 1 - f[:, 1])
-                wts.append(w * (f[:, 2] if db else 1 - f[:, 2]))
-    return np.stack(idx, 1), np.stack(wts, 1)
-
-
 def _normal_equations(c: np.ndarray, r: np.ndarray, n: int, smoothness: float) -> tuple:
     """``(A, B)`` of the fit on an ``n^3`` lattice: ``A = W^T W / M + s D2^T D2`` (sparse
     SPD, ``n^3 x n^3``), ``B = W^T R / M`` (``n^3 x 3``)."""
-    import scipy.sparse as sp
-
     m = len(c)
-    idx, wts = _corners(c, n)
-    w = sp.csr_matrix((wts.ravel(), (np.repeat(np.arange(m), 8), idx.ravel())), (m, n**3))
-    d2 = _second_differences(n)
+    w = weights_matrix(c, n)
+    d2 = second_differences(n)
     return ((w.T @ w) / m + smoothness * (d2.T @ d2)).tocsc(), (w.T @ r) / m
 
 
@@ -81,7 +64,7 @@ def _fit_table(c: np.ndarray, r: np.ndarray, n: int, smoothness: float) -> np.nd
     if n <= DIRECT_MAX_SIZE:
         return _solve_direct(a, b)
     k = (n + 1) // 2
-    return _refine(a, b, _resample(_fit_table(c, r, k, smoothness), k, n))
+    return _refine(a, b, resample(_fit_table(c, r, k, smoothness), k, n))
 
 
 def _solve_direct(a, b: np.ndarray) -> np.ndarray:  # noqa: ANN001 (scipy sparse matrix)
@@ -104,31 +87,6 @@ def _refine(a, b: np.ndarray, x0: np.ndarray) -> np.ndarray:  # noqa: ANN001
             for i in range(3)
         ]
     )
-
-
-def _resample(table: np.ndarray, k: int, n: int) -> np.ndarray:
-    """A ``k^3 x 3`` lattice trilinearly resampled to ``n^3 x 3`` (corners aligned)."""
-    import torch
-    import torch.nn.functional as F
-
-    t = torch.from_numpy(np.ascontiguousarray(table.reshape(k, k, k, 3))).permute(3, 0, 1, 2)
-    up = F.interpolate(t[None], size=(n, n, n), mode="trilinear", align_corners=True)[0]
-    return up.permute(1, 2, 3, 0).reshape(-1, 3).numpy()
-
-
-def _second_differences(n: int):  # noqa: ANN202 (scipy sparse matrix)
-    """Stacked second-difference operators along the r, g and b axes of an ``n^3`` lattice."""
-    import scipy.sparse as sp
-
-    d = sp.diags([np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)], [0, 1, 2], (n - 2, n))
-    eye = sp.identity(n, format="csr")
-    return sp.vstack(
-        [
-            sp.kron(sp.kron(d, eye), eye),
-            sp.kron(sp.kron(eye, d), eye),
-            sp.kron(sp.kron(eye, eye), d),
-        ]
-    ).tocsr()
 
 
 class Look:

@@ -94,22 +94,20 @@ def stylizing_table(
     """The lattice (``size^3 x 3``, indexed ``(r * size + g) * size + b``) of the fit in the
     module docstring. ``pairs``: content/result images (``H x W x 3`` float in [0, 1], each
     pair one size); ``style``: ``H x W x 3`` float in [0, 1]."""
-    import scipy.sparse as sp
     from scipy.sparse.linalg import splu
 
-    from photostyle.look import _corners, _resample, _second_differences
+    from photostyle.lattice import resample, second_differences, weights_matrix
     from photostyle.smoothing.affinity import matting_laplacian
 
     n = min(size, SOLVE_SIZE)
-    a = smoothness * (_second_differences(n).T @ _second_differences(n))
+    a = smoothness * (second_differences(n).T @ second_differences(n))
     b = np.zeros((n**3, 3))
     ws, wtws = [], []
     for content, result in pairs:
         c, r = _work_size(content), _work_size(result)
         h, w = c.shape[:2]
         m = h * w
-        idx, wts = _corners(c.reshape(-1, 3), n)
-        wm = sp.csr_matrix((wts.ravel(), (np.repeat(np.arange(m), 8), idx.ravel())), (m, n**3))
+        wm = weights_matrix(c.reshape(-1, 3), n)
         g = _differences(h, w)
         gw, r = g @ wm, r.reshape(-1, 3)
         wtw = (wm.T @ wm) / m
@@ -130,4 +128,4 @@ def stylizing_table(
             start += wm.shape[0]
         table = lu.solve(bt)
     table = np.clip(table, 0.0, 1.0)
-    return table if n == size else _resample(table, n, size)
+    return table if n == size else resample(table, n, size)
