@@ -29,7 +29,7 @@ from photostyle.look import Look  # noqa: E402
 from photostyle.video import (  # noqa: E402
     FrameTransfer,
     apply_look_to_video,
-    fit_video_look,
+    keyframe_results,
     keyframes,
     restyle_video,
 )
@@ -42,7 +42,8 @@ def frames_mode(photo: np.ndarray, tmp: Path, n: int = 24) -> dict:
     src = tmp / "frames720.mp4"
     clips.make_clip(photo[:2200, :3200], src, (1280, 720), n)
     style = load_image(DATA / "dpst-dev" / "style" / "09.png")
-    _, anchor = fit_video_look(keyframes(src, 3), style, anchor=True)
+    frames = keyframes(src, 3)
+    anchor = Look.fit(frames, keyframe_results(frames, style))
     e_in = clips.warp_error(clips.frames_of(src))
     row: dict = {"frames": n, "warp_error_in_x255": 255 * e_in}
     for name, stabilise in (("stabilised", True), ("unstabilised", False)):

@@ -156,14 +156,18 @@ def video(
         frames = v.keyframes(source, keyframes)
         progress("fitting the look on the keyframes (full transfer of each)")
         options = {"work_pixels": work_mp * 1e6, "device": device}
-        look, anchor = v.fit_video_look(frames, style, anchor=True, **options)
+        results = v.keyframe_results(frames, style, **options)
+        need_look = mode == "look" or lut is not None  # frames mode uses the anchor instead
+        look = v.fit_video_look(frames, results, style) if need_look else None
         if lut is not None:
             look.save(lut)
         if mode == "look":
             stats = v.apply_look_to_video(source, out, look, progress)
         else:
             from photostyle.io import load_image
+            from photostyle.look import Look
 
+            anchor = Look.fit(frames, results)
             restyle = v.FrameTransfer(load_image(style), anchor, stabilise, **options)
             stats = v.restyle_video(source, out, restyle, progress)
     except (ImageError, ValueError, FileNotFoundError) as exc:

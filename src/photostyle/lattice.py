@@ -48,6 +48,14 @@ def second_differences(n: int):  # noqa: ANN201 (scipy sparse matrix)
     ).tocsr()
 
 
+def factorize(a):  # noqa: ANN001, ANN201 (scipy sparse matrix in, SuperLU out)
+    """Sparse LU of a lattice system ``a`` (``n^3 x n^3``, minimum-degree ordering of
+    ``A^T + A``); ``.solve(b)`` solves for any right-hand side."""
+    from scipy.sparse.linalg import splu
+
+    return splu(a.tocsc(), permc_spec="MMD_AT_PLUS_A")
+
+
 def weights_matrix(rgb: np.ndarray, n: int):  # noqa: ANN201 (scipy sparse matrix)
     """The sparse ``M x n^3`` matrix ``W`` of trilinear weights: ``W @ table`` is the
     lattice ``table`` (``n^3 x 3``) interpolated at the colours ``rgb`` (``M x 3``)."""

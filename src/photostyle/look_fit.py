@@ -77,34 +77,26 @@ def _differences(h: int, w: int):  # noqa: ANN202 (scipy sparse matrix)
     return sp.vstack([sp.kron(sp.identity(h), d1(w)), sp.kron(d1(h), sp.identity(w))]).tocsr()
 
 
-def _work_size(image: np.ndarray) -> np.ndarray:
-    from photostyle.io import resize_float
-
-    h, w = image.shape[:2]
-    f = min(1.0, (WORK_PIXELS / (h * w)) ** 0.5)
-    if f == 1.0:
-        return image.astype(np.float64)
-    size = (max(2, round(w * f)), max(2, round(h * f)))
-    return resize_float(image.astype(np.float32), size).astype(np.float64)
-
-
 def stylizing_table(
     pairs: list[tuple[np.ndarray, np.ndarray]], style: np.ndarray, size: int, smoothness: float
 ) -> np.ndarray:
     """The lattice (``size^3 x 3``, indexed ``(r * size + g) * size + b``) of the fit in the
     module docstring. ``pairs``: content/result images (``H x W x 3`` float in [0, 1], each
     pair one size); ``style``: ``H x W x 3`` float in [0, 1]."""
-    from scipy.sparse.linalg import splu
-
-    from photostyle.lattice import resample, second_differences, weights_matrix
+    from photostyle.lattice import factorize, resample, second_differences, weights_matrix
     from photostyle.smoothing.affinity import matting_laplacian
+    from photostyle.smoothing.resolution import to_work, work_scale
+
+    def work(image: np.ndarray) -> np.ndarray:
+        scale = work_scale(image.shape[:2], WORK_PIXELS)
+        return to_work(image.astype(np.float32), scale).astype(np.float64)
 
     n = min(size, SOLVE_SIZE)
     a = smoothness * (second_differences(n).T @ second_differences(n))
     b = np.zeros((n**3, 3))
-    ws, wtws = [], []
+    ws, wtw_sum = [], 0.0
     for content, result in pairs:
-        c, r = _work_size(content), _work_size(result)
+        c, r = work(content), work(result)
         h, w = c.shape[:2]
         m = h * w
         wm = weights_matrix(c.reshape(-1, 3), n)
@@ -115,10 +107,10 @@ def stylizing_table(
         a = a + GRADIENT_WEIGHT * (gw.T @ gw) / m + BETA * wtw + MU * (wm.T @ (lap @ wm)) / m
         b += (GRADIENT_WEIGHT * (gw.T @ (g @ r)) + BETA * (wm.T @ r)) / m
         ws.append(wm)
-        wtws.append(wtw)
-    table = splu(a.tocsc(), permc_spec="MMD_AT_PLUS_A").solve(b)
-    z = _work_size(style).reshape(-1, 3)
-    lu = splu((a + GAMMA * sum(wtws)).tocsc(), permc_spec="MMD_AT_PLUS_A")
+        wtw_sum = wtw_sum + wtw
+    table = factorize(a).solve(b)
+    z = work(style).reshape(-1, 3)
+    lu = factorize(a + GAMMA * wtw_sum)
     for k in range(ITERATIONS):
         y = np.clip(np.concatenate([wm @ table for wm in ws]), 0.0, 1.0)
         t = distribution_transfer(y, z, ROTATIONS, seed=k)

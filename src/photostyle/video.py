@@ -88,20 +88,24 @@ def _geometry(src: str | os.PathLike) -> tuple[int, int, int]:
         return f.width, f.height, f.rotation
 
 
-def fit_video_look(
-    frames: list[np.ndarray], style: object, anchor: bool = False, **transfer_options: object
-) -> object:
-    """One look fitted jointly to the full transfer of every keyframe: the stylizing look
-    (look mode, ``--lut``), or with ``anchor`` the pair ``(stylizing look, regression look)``;
-    the regression copies the keyframe results' colours and is frames mode's anchor (measured
-    in ``benchmarks/results/video.json``: it removes more flicker than the stylizing look)."""
-    from photostyle.image_input import as_array
-    from photostyle.look import Look
+def keyframe_results(
+    frames: list[np.ndarray], style: object, **transfer_options: object
+) -> list[np.ndarray]:
+    """The full transfer of every keyframe (``H x W x 3`` float32 in [0, 1] each)."""
     from photostyle.pipeline import transfer
 
-    results = [transfer(f, style, **transfer_options) for f in frames]
-    look = Look.fit(frames, results, title="photostyle video look", style=as_array(style))
-    return (look, Look.fit(frames, results)) if anchor else look
+    return [transfer(f, style, **transfer_options) for f in frames]
+
+
+def fit_video_look(frames: list[np.ndarray], results: list[np.ndarray], style: object) -> object:
+    """Look mode's look (and ``--lut``): the stylizing look fitted jointly to the keyframes and
+    their results. Frames mode's anchor is instead ``Look.fit(frames, results)``, the
+    regression, which copies the results' colours (measured in
+    ``benchmarks/results/video.json``: it removes more flicker than the stylizing look)."""
+    from photostyle.image_input import as_array
+    from photostyle.look import Look
+
+    return Look.fit(frames, results, title="photostyle video look", style=as_array(style))
 
 
 class FrameTransfer:
