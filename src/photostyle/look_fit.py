@@ -24,7 +24,7 @@ over the content/result pairs ``(c, r)`` (each at most ``WORK_PIXELS``)::
 
 Measured on dpst-dev (``benchmarks/results/looks.json``, means of 10 pairs, against the full
 transfer 0.773 / 0.403 / 2.96 / 0.643): structure 0.835, Gram 0.475, colour 3.15, affine
-residual 0.639 (the regression at s = 1e-2: 0.747 / 0.514 / 5.45 / 1.17). The weights were
+residual 0.638 (the regression at s = 1e-2: 0.747 / 0.514 / 5.45 / 1.17). The weights were
 chosen on the same pairs (``MU``, ``GAMMA`` swept at 30-100 and 0.5-2).
 """
 
