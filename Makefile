@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/decoders.py
 	$(BIN)/python benchmarks/quality.py --max-sides 256,384,700
 	$(BIN)/python benchmarks/highres.py
+	$(BIN)/python benchmarks/looks.py
 
 clean:
 	rm -rf out build *.egg-info

@@ -8,7 +8,11 @@ with several smoothness weights. Metrics as ``benchmarks/quality.py`` (structure
 distance, affine residual) for the full transfer and for each look, plus the mean CIEDE2000
 of the look's image to the full result. Goals (issue 15): affine residual and structure no
 worse than the full transfer's, colour distance within 1.25x, Gram within 3 %.
-Writes ``benchmarks/results/looks.json``.
+
+``--parts video`` (on by default): the temporal metric and speed of video looks, see
+``benchmarks/video.py`` (added flicker <= 0.5/255 and >= 15 frames/s at 1080p in look mode;
+frames mode adds less flicker than the unstabilised per-frame transfer).
+Writes ``benchmarks/results/looks.json`` (``looks``: the dpst-dev part, ``video``).
 """
 
 import argparse
@@ -24,16 +28,12 @@ from photostyle.look import Look
 from photostyle.photowct.vgg import VGGEncoder
 
 
-def main() -> None:
+def stills(weights: list[float], limit: int | None) -> dict:
+    """The dpst-dev part: metrics of the full transfer and of each look, per pair and mean."""
     from skimage.color import deltaE_ciede2000, rgb2lab
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--smoothness", default="1e-4,1e-3,1e-2")
-    ap.add_argument("--limit", type=int, default=None)
-    args = ap.parse_args()
-    weights = [float(v) for v in args.smoothness.split(",")]
     enc = VGGEncoder()
-    names = sorted(p.stem for p in (DPST / "content").glob("*.png"))[: args.limit]
+    names = sorted(p.stem for p in (DPST / "content").glob("*.png"))[:limit]
     rows = {}
     for n in names:
         c, s = load_image(DPST / "content" / f"{n}.png"), load_image(DPST / "style" / f"{n}.png")
@@ -68,12 +68,28 @@ def main() -> None:
         for k, v in mean.items()
         if k != "full"
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    result = {"pairs": names, "mean": mean, "goals": goals, "per_pair": rows}
-    (OUT / "looks.json").write_text(json.dumps(result, indent=1))
     for k, v in mean.items():
         print(f"{k:14s} " + " ".join(f"{m}={x:.4g}" for m, x in v.items()))
-    print(json.dumps(goals, indent=1))
+    return {"pairs": names, "mean": mean, "goals": goals, "per_pair": rows}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--smoothness", default="1e-4,1e-3,1e-2")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--parts", default="looks,video", help="comma-separated: looks, video")
+    args = ap.parse_args()
+    parts = args.parts.split(",")
+    result = {}
+    if "looks" in parts:
+        result["looks"] = stills([float(v) for v in args.smoothness.split(",")], args.limit)
+    if "video" in parts:
+        from video import temporal
+
+        result["video"] = temporal()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "looks.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps({k: v["goals"] for k, v in result.items()}, indent=1))
 
 
 if __name__ == "__main__":

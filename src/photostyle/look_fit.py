@@ -39,6 +39,9 @@ WORK_PIXELS = 350_000
 SOLVE_SIZE = 17
 GRADIENT_WEIGHT, BETA, GAMMA, MU = 1.0, 0.01, 0.5, 30.0
 ITERATIONS, ROTATIONS = 5, 5
+#: Weights of the Gram loss and of the range penalty, and L-BFGS iterations, of the
+#: style-statistics step (:mod:`photostyle.look_gram`); ``GRAM_WEIGHT = 0`` skips it.
+GRAM_WEIGHT, RANGE_WEIGHT, GRAM_ITERATIONS = 0.1, 10.0, 8
 
 
 def match_1d(x: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -110,7 +113,8 @@ def stylizing_table(
         wtw_sum = wtw_sum + wtw
     table = factorize(a).solve(b)
     z = work(style).reshape(-1, 3)
-    lu = factorize(a + GAMMA * wtw_sum)
+    hessian = (a + GAMMA * wtw_sum).tocsr()
+    lu = factorize(hessian)
     for k in range(ITERATIONS):
         y = np.clip(np.concatenate([wm @ table for wm in ws]), 0.0, 1.0)
         t = distribution_transfer(y, z, ROTATIONS, seed=k)
@@ -119,5 +123,28 @@ def stylizing_table(
             bt += GAMMA * (wm.T @ t[start : start + wm.shape[0]]) / wm.shape[0]
             start += wm.shape[0]
         table = lu.solve(bt)
+    if GRAM_WEIGHT:
+        table = _style_statistics(table, (hessian, lu), bt, ws, [c for c, _ in pairs], style)
     table = np.clip(table, 0.0, 1.0)
     return table if n == size else resample(table, n, size)
+
+
+def _style_statistics(table, system, b, ws, contents, style):  # noqa: ANN001, ANN202
+    """The step of :mod:`photostyle.look_gram` from ``table`` (``n^3 x 3``) for the quadratic
+    problem ``1/2 L^T H L - b^T L``; ``system``: ``(H, sparse LU of H)``; ``ws``: the
+    contents' trilinear weight matrices at the working size."""
+    from photostyle import look_gram
+    from photostyle.device import resolve_device
+
+    h, lu = system
+    n = round(len(table) ** (1 / 3))
+    gram = look_gram.GramLoss(contents, style, n, resolve_device())
+
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        hx = h @ x
+        g_val, g_grad = gram(x)
+        r_val, r_grad = look_gram.range_penalty(x, ws)
+        value = 0.5 * np.sum(x * hx) - np.sum(b * x) + GRAM_WEIGHT * g_val + RANGE_WEIGHT * r_val
+        return value, hx - b + GRAM_WEIGHT * g_grad + RANGE_WEIGHT * r_grad
+
+    return look_gram.minimize(objective, table, lu.solve, GRAM_ITERATIONS)

@@ -9,7 +9,7 @@ stabilised over time by anchoring each frame's global colour to the keyframe loo
 frame's result ``R_t`` is mapped by one affine colour map to the colour mean and covariance of
 the look applied to that frame, ``L(F_t)``, which is itself free of flicker
 (:class:`FrameTransfer`). Per-frame WCT and colour statistics otherwise swing with the
-framing; what the anchor buys is measured in ``benchmarks/video.py``. Read and
+framing; what the anchor buys is measured by ``benchmarks/looks.py``. Read and
 written with PyAV (FFmpeg): frame rate and audio (copied) are kept, and so is a rotation flag
 of the input (a phone's portrait clip): frames are restyled upright, stored as they were and
 the output carries the same display rotation. The codec follows the extension:
@@ -101,7 +101,7 @@ def fit_video_look(frames: list[np.ndarray], results: list[np.ndarray], style: o
     """Look mode's look (and ``--lut``): the stylizing look fitted jointly to the keyframes and
     their results. Frames mode's anchor is instead ``Look.fit(frames, results)``, the
     regression, which copies the results' colours (measured in
-    ``benchmarks/results/video.json``: it removes more flicker than the stylizing look)."""
+    ``benchmarks/results/looks.json``: it removes more flicker than the stylizing look)."""
     from photostyle.image_input import as_array
     from photostyle.look import Look
 
