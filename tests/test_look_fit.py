@@ -79,6 +79,8 @@ def test_stylizing_look_strength_and_keyframe_lists(pair):
     half = Look.fit(c, r, size=9, style=s, strength=0.5)
     assert np.allclose(half.table, (one.table + Look.identity(9).table) / 2, atol=1e-6)
     two = Look.fit([c, c[::-1]], [r, r[::-1]], size=9, style=s)  # keyframes: a list of pairs
-    assert two.table.shape == (9, 9, 9, 3) and np.abs(two.table - one.table).mean() < 0.02
+    assert two.table.shape == (9, 9, 9, 3)
+    # the same colours and (mirrored) textures: nearly the same look on the photo
+    assert np.abs(two.apply(c) - one.apply(c)).mean() < 0.02
     with pytest.raises(ValueError, match="one size"):
         Look.fit([c], [r[1:]], style=s)

@@ -37,7 +37,7 @@ WORK_PIXELS = 350_000
 #: Lattice solved (directly); larger looks are its exact trilinear refinement when
 #: ``(n - 1)`` is a multiple of ``SOLVE_SIZE - 1`` (33 = 2 * 16 + 1).
 SOLVE_SIZE = 17
-GRADIENT_WEIGHT, BETA, GAMMA, MU = 1.0, 0.01, 0.5, 30.0
+GRADIENT_WEIGHT, BETA, GAMMA, MU = 1.0, 0.01, 1.0, 300.0
 ITERATIONS, ROTATIONS = 5, 5
 #: Weights of the Gram loss and of the range penalty, and L-BFGS iterations, of the
 #: style-statistics step (:mod:`photostyle.look_gram`); ``GRAM_WEIGHT = 0`` skips it.

@@ -125,6 +125,8 @@ def run_transfer(
 
     look = out.with_name(f"{Path(_path(content_file)).stem}_look.cube")
     title = f"photostyle {Path(_path(style_file)).stem}"
+    if progress is not None:
+        progress("fitting the look (.cube)")
     Look.fit(c, result, title=title, style=s, strength=float(strength)).save(look)
     h, w = result.shape[:2]
     info = f"result {w}x{h} in {dt:.1f} s ({smoothing} smoothing)"
