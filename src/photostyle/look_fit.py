@@ -28,11 +28,12 @@ the look's image to the style (the statistic PhotoWCT matches) with a penalty on
 leave [0, 1] (a clipped look adds edges that are not locally affine in the content).
 
 Measured on dpst-dev (``benchmarks/results/looks.json``, means of 10 pairs, against the full
-transfer 0.773 / 0.403 / 2.96 / 0.643): structure 0.821, Gram 0.424, colour 3.48, affine
-residual 0.616 (without the Gram step, mu 30, gamma 0.5: 0.835 / 0.475 / 3.15 / 0.638; the
-regression at s = 1e-2: 0.747 / 0.514 / 5.45 / 1.17). The weights were chosen on the same
-pairs: (Gram weight, mu, gamma) = (0.1, 100, 0.5) reached Gram 0.408 but affine 0.692;
-(0.13, 300, 1) 0.417 / 0.655; the shipped (0.1, 300, 1) keeps the affine goal.
+transfer 0.773 / 0.403 / 2.96 / 0.643): structure 0.814, Gram 0.415, colour 3.54, affine
+residual 0.638, 25 s per look on 2 cores (without the Gram step, mu 30, gamma 0.5: 0.835 /
+0.475 / 3.15 / 0.638; the regression at s = 1e-2: 0.747 / 0.514 / 5.45 / 1.17). The weights
+were chosen on the same pairs; Gram / affine for (Gram weight, mu, gamma) with the Gram loss
+at 0.1 MP: (0.1, 100, 0.5) 0.408 / 0.692; (0.13, 300, 1) 0.417 / 0.655; (0.1, 300, 1)
+0.424 / 0.616; at 0.2 MP (shipped) (0.1, 300, 1) 0.415 / 0.638.
 """
 
 from __future__ import annotations
