@@ -96,11 +96,10 @@ def stylizing_table(
     pair one size); ``style``: ``H x W x 3`` float in [0, 1]."""
     from photostyle.lattice import factorize, resample, second_differences, weights_matrix
     from photostyle.smoothing.affinity import matting_laplacian
-    from photostyle.smoothing.resolution import to_work, work_scale
+    from photostyle.smoothing.resolution import at_most
 
     def work(image: np.ndarray) -> np.ndarray:
-        scale = work_scale(image.shape[:2], WORK_PIXELS)
-        return to_work(image.astype(np.float32), scale).astype(np.float64)
+        return at_most(image, WORK_PIXELS).astype(np.float64)
 
     n = min(size, SOLVE_SIZE)
     a = smoothness * (second_differences(n).T @ second_differences(n))

@@ -60,20 +60,19 @@ class GramLoss:
         import torch
 
         from photostyle.lattice import weights_matrix
-        from photostyle.smoothing.resolution import to_work, work_scale
-
-        def small(image: np.ndarray) -> np.ndarray:
-            return to_work(image.astype(np.float32), work_scale(image.shape[:2], GRAM_PIXELS))
+        from photostyle.smoothing.resolution import at_most
 
         self.device, self.encoder, self.items = device, _encoder(device), []
         for content in contents:
-            c = small(content)
+            c = at_most(content, GRAM_PIXELS)
             w = weights_matrix(c.reshape(-1, 3).astype(np.float64), n).tocoo()
             idx = torch.from_numpy(np.vstack([w.row, w.col]).astype(np.int64))
             vals = torch.from_numpy(w.data.astype(np.float32))
             sparse = torch.sparse_coo_tensor(idx, vals, w.shape, check_invariants=True)
             self.items.append((sparse.coalesce().to(device), c.shape[:2]))
-        s = torch.from_numpy(np.ascontiguousarray(small(style).transpose(2, 0, 1)))[None]
+        s = torch.from_numpy(np.ascontiguousarray(at_most(style, GRAM_PIXELS).transpose(2, 0, 1)))[
+            None
+        ]
         with torch.no_grad():
             self.target = _grams(self.encoder, s.to(device))
 

@@ -135,6 +135,12 @@ def to_work(image: np.ndarray, scale: WorkScale) -> np.ndarray:
     return resize_float(image, scale.work[::-1])
 
 
+def at_most(image: np.ndarray, pixels: float) -> np.ndarray:
+    """``H x W x C`` float -> float32 at the size :func:`work_scale` gives for ``pixels``
+    (unchanged when it has at most that many)."""
+    return to_work(image.astype(np.float32), work_scale(image.shape[:2], pixels))
+
+
 def _chw(a: np.ndarray) -> torch.Tensor:
     import torch
 
