@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from skimage.metrics import structural_similarity
 
-from photostyle.io import load_image, save_image
+from photostyle.files.images import load_image, save_image
 from photostyle.photowct import VGGEncoder, load_decoder
 from photostyle.photowct.weights import weights_path
 

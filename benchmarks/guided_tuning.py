@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photostyle.io import load_image
+from photostyle.files.images import load_image
 from photostyle.smoothing import smooth_exact, smooth_guided
 
 ROOT = Path(__file__).resolve().parents[1]

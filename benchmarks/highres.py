@@ -61,7 +61,7 @@ def run(args: list[str]) -> dict:
 
 
 def measure(content: Path, style: Path, tmp: Path, tag: str, extra: list[str]) -> dict:
-    from photostyle.io import load_image, resize_float, save_image
+    from photostyle.files.images import load_image, resize_float, save_image
     from photostyle.metrics import structure_ssim
     from photostyle.smoothing.resolution import DEFAULT_WORK_PIXELS, work_scale
 

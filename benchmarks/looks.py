@@ -1,9 +1,9 @@
 """Looks (3D LUTs) on dpst-dev: how well a global, smooth LUT fitted to a transfer stylizes.
 
 For each of the 10 pairs: the full default transfer (no labels), then looks applied to the
-content: the stylizing fit (:mod:`photostyle.look_fit`, the default of ``photostyle lut``:
+content: the stylizing fit (:mod:`photostyle.looks.fit`, the default of ``photostyle lut``:
 the result's gradients, the style's colours, the matting-Laplacian photorealism term) and the
-plain regression of the result's colours (:meth:`photostyle.look.Look.fit` without the style)
+plain regression of the result's colours (:meth:`photostyle.looks.look.Look.fit` without the style)
 with several smoothness weights. Metrics as ``benchmarks/quality.py`` (structure, Gram, colour
 distance, affine residual) for the full transfer and for each look, plus the mean CIEDE2000
 of the look's image to the full result. Goals (issue 15): affine residual and structure no
@@ -23,8 +23,8 @@ import numpy as np
 from quality import DPST, OUT, score  # the metrics of benchmarks/quality.py
 
 from photostyle import transfer
-from photostyle.io import load_image
-from photostyle.look import Look
+from photostyle.files.images import load_image
+from photostyle.looks.look import Look
 from photostyle.photowct.vgg import VGGEncoder
 
 

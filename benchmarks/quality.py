@@ -33,7 +33,8 @@ import torch
 from PIL import Image
 
 from photostyle import transfer
-from photostyle.io import load_image, save_image
+from photostyle.cli.webapp import side_by_side
+from photostyle.files.images import load_image, save_image
 from photostyle.metrics import (
     affine_residual,
     gram_distance,
@@ -41,7 +42,6 @@ from photostyle.metrics import (
     structure_ssim,
 )
 from photostyle.photowct.vgg import VGGEncoder
-from photostyle.webapp import side_by_side
 
 ROOT = Path(__file__).resolve().parents[1]
 DPST = ROOT.parent / "shared" / "data" / "dpst-dev"

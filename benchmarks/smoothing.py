@@ -30,7 +30,7 @@ PAIRS = ["03", "09", "15", "21", "27", "33", "39", "45", "51", "57"]
 def load_pair(pair: str, mp_target: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     from PIL import Image
 
-    from photostyle.io import load_image
+    from photostyle.files.images import load_image
 
     c = load_image(DPST / "content" / f"{pair}.png")
     y = load_image(DPST / "dpst_result" / f"{pair}.png")

@@ -4,7 +4,7 @@ flicker of video looks; run by ``looks.py`` (``--parts video``), results in its 
 Test clips are made from the 8 MP iPhone photo of ``../shared/data/highres`` like the test's:
 2 s at 24 frames/s, a slow pan and zoom (known motion) with an exposure ramp and audio, at
 720p and 1080p. The look (the stylizing look of 3 keyframes' transfers, as ``photostyle
-video`` fits it) is applied with :func:`photostyle.video.apply_look_to_video` to H.264
+video`` fits it) is applied with :func:`photostyle.looks.video.apply_look_to_video` to H.264
 (.mp4) and ProRes (.mov). ``cold``: the first clip of a look (its 256^3 table is built
 during it); ``warm``: again.
 Warping error: mean |frame t - frame t-1 warped with the known motion|, input and output.
@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 import test_video as clips  # noqa: E402 (the test's clip maker and warping error)
 
-from photostyle.io import load_image  # noqa: E402
-from photostyle.look import Look  # noqa: E402
-from photostyle.video import (  # noqa: E402
+from photostyle.files.images import load_image  # noqa: E402
+from photostyle.looks.look import Look  # noqa: E402
+from photostyle.looks.video import (  # noqa: E402
     FrameTransfer,
     apply_look_to_video,
     keyframe_results,

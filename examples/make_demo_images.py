@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photostyle.io import load_image, save_image
+from photostyle.files.images import load_image, save_image
 
 HERE = Path(__file__).resolve().parent / "images"
 

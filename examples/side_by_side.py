@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photostyle.io import load_image, save_image
+from photostyle.files.images import load_image, save_image
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from photostyle.batch import read_pairs
-from photostyle.cli import app
-from photostyle.io import load_image, save_image
+from photostyle.batch.local import read_pairs
+from photostyle.cli.app import app
+from photostyle.files.images import load_image, save_image
 
 FAST = ["--smoothing", "guided", "--max-side", "48"]
 
@@ -61,20 +61,35 @@ def test_batch_cli_skips_bad_rows_and_resumes(tmp_path, rng):
 
 
 def test_batch_workers_and_ray_give_same_outputs(tmp_path, rng):
+    """Sequential, pool and Ray runs compute the same result up to float summation order.
+
+    They are not bit-identical: a worker runs torch with cores/workers threads, the sequential
+    run with all cores, and torch's convolutions and reductions then sum in another order
+    (measured: results differ by up to 3e-5, 2e-6 before the smoothing). Written as 16-bit
+    files that difference stays below 2e-4; in 8-bit files it flips the rounding (and the
+    dither's error diffusion around it) of a few percent of the values by one level (measured
+    3.7-4.9 % on these noise images, the worst case for dithering)."""
+    from photostyle.cli.app import normalise_args
+
     csv = make_pairs(tmp_path, rng, n=2)
-    outs = {}
+    outs: dict[str, dict[str, list[np.ndarray]]] = {"8": {}, "16": {}}
     for name, extra in (("seq", []), ("pool", ["--workers", "2"]), ("ray", ["--ray"])):
         if name == "ray":
             pytest.importorskip("ray")
-        from photostyle.cli import normalise_args
-
-        args = normalise_args(["batch", str(csv), "--out", str(tmp_path / name), *FAST, *extra])
-        res = CliRunner().invoke(app, args)
-        assert res.exit_code == 0, res.output
-        outs[name] = [load_image(tmp_path / name / f"out{i}.png") for i in range(2)]
-    for name in ("pool", "ray"):
-        for a, b in zip(outs["seq"], outs[name], strict=True):
-            assert np.abs(a - b).max() <= 1 / 255
+        for depth in outs:
+            folder = tmp_path / f"{name}{depth}"
+            args = ["batch", str(csv), "--out", str(folder), "--bit-depth", depth, *FAST, *extra]
+            res = CliRunner().invoke(app, normalise_args(args))
+            assert res.exit_code == 0, res.output
+            levels = 2 ** int(depth) - 1  # load_image reads 16-bit PNGs as v / 65535
+            files = [folder / f"out{i}.png" for i in range(2)]
+            outs[depth][name] = [np.round(load_image(f) * levels).astype(int) for f in files]
+    for name in set(outs["8"]) - {"seq"}:
+        for a, b in zip(outs["16"]["seq"], outs["16"][name], strict=True):
+            assert a.max() > 255 and np.abs(a - b).max() <= 2e-4 * 65535
+        for a, b in zip(outs["8"]["seq"], outs["8"][name], strict=True):
+            diff = np.abs(a - b)
+            assert diff.max() <= 1 and (diff > 0).mean() < 0.12, (diff.max(), (diff > 0).mean())
 
 
 def test_batch_survives_sigkill(tmp_path, rng):
@@ -109,7 +124,7 @@ def test_batch_ray_without_cluster_is_one_line(tmp_path, rng, address):
     pytest.importorskip("ray")
     from typer.testing import CliRunner
 
-    from photostyle.cli import app
+    from photostyle.cli.app import app
 
     with socket.socket() as s:  # a port where nothing listens
         s.bind(("127.0.0.1", 0))

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from photostyle.colour_management import convert_rgb, matrix_profile, srgb_encode
-from photostyle.io import load_image
+from photostyle.files.images import load_image
+from photostyle.files.profiles import convert_rgb, matrix_profile, srgb_encode
 from photostyle.labels import rgb_to_lab
 
 
@@ -42,7 +42,7 @@ def test_every_camera_file_loads_upright_in_srgb(highres):
 
 @pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
 def test_heif_and_avif_with_exif_orientation(tmp_path, rng, fmt):
-    from photostyle.io import register_plugins
+    from photostyle.files.images import register_plugins
 
     register_plugins()  # HEIF encoder (pillow-heif)
     a = photo_like(rng)
@@ -83,7 +83,7 @@ def test_matrix_profile_is_read_by_littlecms():
     a = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
     im = Image.fromarray(a)
     im.info["icc_profile"] = matrix_profile("sRGB")
-    from photostyle.colour_management import to_srgb
+    from photostyle.files.profiles import to_srgb
 
     assert np.abs(np.asarray(to_srgb(im), np.int16) - a).max() <= 1
 
@@ -104,7 +104,7 @@ def test_garbage_icc_profile_warns_and_is_taken_as_srgb(tmp_path, rng):
 def test_grey_image_with_gray_gamma_profile(tmp_path, mode):
     """A grey (and grey + alpha) image tagged "Gray Gamma 1.8" loads as sRGB greys whose
     luminance is the profile's: Y = v^1.8 (D50 white -> sRGB white, relative colorimetric)."""
-    from photostyle.colour_management import grey_profile
+    from photostyle.files.profiles import grey_profile
 
     v = np.linspace(0, 1, 256)
     grey = np.tile(np.round(v * 255).astype(np.uint8), (8, 1))

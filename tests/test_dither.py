@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photostyle.dither import dither_to_uint8
-from photostyle.io import save_image
+from photostyle.files.dither import dither_to_uint8
+from photostyle.files.images import save_image
 
 
 def reference(image: np.ndarray) -> np.ndarray:

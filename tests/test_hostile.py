@@ -12,7 +12,7 @@ from PIL import Image
 from test_io import buf_png_header
 from typer.testing import CliRunner
 
-from photostyle.cli import app
+from photostyle.cli.app import app
 from photostyle.labels import PALETTE_RGB, mask_to_labels
 
 H, W = 40, 56
@@ -39,7 +39,7 @@ def exif_jpeg(rng, orientation: int) -> bytes:
 
 def make_bad_files(tmp_path, rng) -> dict:
     """name -> (bytes, expected problem substring)"""
-    from photostyle.io import register_plugins
+    from photostyle.files.images import register_plugins
 
     register_plugins()  # HEIF encoder (pillow-heif)
     good_png = png_bytes(photo(rng))
@@ -214,8 +214,8 @@ def test_mask_parsing_never_crashes(data, h, w):
 
 def test_web_handler_refuses_large_and_bad_uploads(tmp_path, rng):
     """The web app's handler: pixel limit and missing inputs give one-line errors."""
-    from photostyle.io import ImageError
-    from photostyle.webapp import run_transfer
+    from photostyle.cli.webapp import run_transfer
+    from photostyle.files.images import ImageError
 
     big = tmp_path / "big.png"
     photo(rng, 200, 300).save(big)
@@ -250,7 +250,7 @@ def test_bad_arguments_fail_before_heavy_imports(tmp_path, rng, args, needle):
     argv = [a.format(c=c, tmp=tmp_path) for a in args]
     code = (
         "import sys\n"
-        "from photostyle.cli import main\n"
+        "from photostyle.cli.app import main\n"
         "try:\n"
         f"    main({argv!r})\n"
         "except SystemExit as e:\n"

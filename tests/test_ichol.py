@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve, spsolve_triangular
 
-from photostyle.io import load_image
+from photostyle.files.images import load_image
 from photostyle.smoothing.affinity import (
     matting_laplacian,
     smoothing_operator,

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from photostyle.cli import app
-from photostyle.io import ImageError, load_image, save_image
+from photostyle.cli.app import app
+from photostyle.files.images import ImageError, load_image, save_image
 
 
 def _save(im: Image.Image, path, **kw):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photostyle.io import ImageError
+from photostyle.files.images import ImageError
 from photostyle.labels import PALETTE, fit_to, load_labels, mask_to_labels, match_regions
 
 
@@ -93,7 +93,7 @@ def test_auto_labels_match_similar_content(rng):
 
 def test_auto_labels_in_pipeline_and_cli(untrained, rng, tmp_path):
     import photostyle.pipeline as pipeline
-    from photostyle.cli import normalise_args
+    from photostyle.cli.app import normalise_args
 
     c = _scene(rng, (0.4, 0.6, 0.9), (0.2, 0.5, 0.2))
     s = _scene(rng, (0.9, 0.5, 0.3), (0.4, 0.3, 0.1))
@@ -115,7 +115,7 @@ def test_auto_labels_in_pipeline_and_cli(untrained, rng, tmp_path):
 def test_auto_labels_on_dpst_photo_pair(dpst):
     import torch
 
-    from photostyle.io import load_image, resize_float
+    from photostyle.files.images import load_image, resize_float
     from photostyle.labels import auto_labels
     from photostyle.photowct.vgg import VGGEncoder
 

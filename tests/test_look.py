@@ -8,9 +8,9 @@ from conftest import require_tool
 from PIL import Image
 from typer.testing import CliRunner
 
-from photostyle.cli import app
-from photostyle.io import load_image, save_image
-from photostyle.look import Look
+from photostyle.cli.app import app
+from photostyle.files.images import load_image, save_image
+from photostyle.looks.look import Look
 
 
 def colours(rng, n=20_000, lo=0.0, hi=1.0):

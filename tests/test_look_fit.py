@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
-from photostyle.io import load_image, resize_float
-from photostyle.look import Look
-from photostyle.look_fit import distribution_transfer, match_1d
+from photostyle.files.images import load_image, resize_float
+from photostyle.looks.fit import distribution_transfer, match_1d
+from photostyle.looks.look import Look
 from photostyle.metrics import affine_residual, sliced_wasserstein_lab
 
 IMAGES = Path(__file__).resolve().parents[1] / "examples" / "images"

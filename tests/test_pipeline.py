@@ -83,8 +83,8 @@ def test_transfer_bad_arguments(untrained, rng):
 def test_transfer_with_label_maps(untrained, rng, tmp_path):
     from typer.testing import CliRunner
 
-    from photostyle.cli import app
-    from photostyle.io import save_image
+    from photostyle.cli.app import app
+    from photostyle.files.images import save_image
 
     c = rng.random((48, 64, 3)).astype(np.float32)
     s = rng.random((40, 40, 3)).astype(np.float32)
@@ -131,7 +131,7 @@ def test_bench_command(untrained):
 
     from typer.testing import CliRunner
 
-    from photostyle.cli import app
+    from photostyle.cli.app import app
 
     res = CliRunner().invoke(app, ["bench", "--megapixels", "0.01", "--repeats", "1"])
     assert res.exit_code == 0, res.output
@@ -144,7 +144,7 @@ def test_bench_command(untrained):
 
 def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
     """transfer() pads before the exact smoothing: border pixels behave like inner ones."""
-    from photostyle.io import load_image
+    from photostyle.files.images import load_image
     from photostyle.smoothing import smooth_exact
 
     c = load_image(dpst / "content" / "15.png")[100:160, 200:280]

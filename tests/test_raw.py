@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from photostyle.cli import app
-from photostyle.colour_management import rgb_to_xyz_matrix, srgb_decode
-from photostyle.io import ImageError, load_image, probe_image
+from photostyle.cli.app import app
+from photostyle.files.images import ImageError, load_image, probe_image
+from photostyle.files.profiles import rgb_to_xyz_matrix, srgb_decode
 
 pytest.importorskip("rawpy")
 pidng = pytest.importorskip("pidng")

@@ -54,7 +54,7 @@ def test_affine_fit_carries_a_local_affine_result_to_full_size(rng):
     def look(img):
         return img @ m.T + np.array([0.1, 0.05, 0.2], np.float32)
 
-    from photostyle.io import resize_float
+    from photostyle.files.images import resize_float
 
     small = resize_float(full, (120, 80))
     coef = affine_coefficients(small, look(small))
@@ -73,8 +73,8 @@ def test_transfer_gives_the_same_look_at_every_size(untrained):
     """Scale consistency: a photo restyled at 4x the working resolution, downsized, matches
     the same photo downsized first and restyled (goal >= 35 dB), and its result at full size
     is not the upsampled working result (it has the photo's own detail)."""
-    from photostyle.bench import synthetic_photo
-    from photostyle.io import resize_float
+    from photostyle.cli.bench import synthetic_photo
+    from photostyle.files.images import resize_float
     from photostyle.pipeline import transfer
 
     work = 60_000
@@ -98,18 +98,28 @@ def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
     import photostyle.pipeline as pipeline
     from photostyle.smoothing.exact import ExactSmoother
 
-    seen = []
-    real_init = ExactSmoother.__init__
+    import photostyle.smoothing.exact as exact
 
-    def spy(self, content, lam=1e-4, *a, **k):
+    seen, checks = [], []
+    real_build = ExactSmoother._build
+
+    def spy(self, content, lam, *a, **k):
         seen.append((content.shape[:2], lam))
-        real_init(self, content, lam, *a, **k)
+        real_build(self, content, lam, *a, **k)
+
+    def counted(f):
+        return lambda *a, **k: checks.append(f.__name__) or f(*a, **k)
 
     c = rng.random((40, 60, 3)).astype(np.float32)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ExactSmoother, "__init__", spy)
+        mp.setattr(ExactSmoother, "_build", spy)
+        for name in ("as_content", "check_lam", "fit_stylized"):
+            mp.setattr(exact, name, counted(getattr(exact, name)))
         pipeline.transfer(c, c, work_pixels=0, max_side=32)
         pipeline.transfer(c, c, max_side=32)
+        assert checks == []  # checked once where it entered transfer(), not again inside
+        exact.smooth_exact(c, c)  # the public entrance checks
+        assert checks == ["as_content", "check_lam", "fit_stylized"]
     pad = 2 * pipeline.EXACT_PAD
     assert seen[0] == ((40 + pad, 60 + pad), 1e-4)
     assert seen[1][0] == (40 + pad, 60 + pad)
@@ -119,7 +129,7 @@ def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
 def test_fine_texture_the_working_size_cannot_see_keeps_the_local_gain(rng):
     """A flat patch at the working size may hold fine texture at full size (grain, foliage):
     it is carried with the patch's brightness gain (the prior), not flattened."""
-    from photostyle.io import resize_float
+    from photostyle.files.images import resize_float
 
     yy, xx = np.mgrid[0:256, 0:256]
     checker = ((yy + xx) % 2 * 2 - 1)[..., None].astype(np.float32)  # 1-pixel texture

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from photostyle.io import load_image
+from photostyle.files.images import load_image
 from photostyle.smoothing import smooth, smooth_direct, smooth_exact, smooth_guided
 from photostyle.smoothing.affinity import matting_affinity, matting_laplacian, window_counts
 from photostyle.smoothing.guided import box_mean

@@ -64,7 +64,7 @@ def test_no_import_cycles():
 def test_help_does_not_import_torch_or_numba():
     code = (
         "import sys\n"
-        "from photostyle.cli import main\n"
+        "from photostyle.cli.app import main\n"
         "try:\n"
         "    main(['--help'])\n"
         "except SystemExit as e:\n"
@@ -77,7 +77,7 @@ def test_help_does_not_import_torch_or_numba():
 
 
 def test_web_progress_forwards_stages_and_fractions():
-    from photostyle.webapp import gradio_progress
+    from photostyle.cli.webapp import gradio_progress
 
     calls = []
     update = gradio_progress(lambda fraction, desc=None: calls.append((fraction, desc)))

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from photostyle.cli import app
-from photostyle.io import load_image, save_image
+from photostyle.cli.app import app
+from photostyle.files.images import load_image, save_image
 
 av = pytest.importorskip("av")
 W, H, FPS, N = 1280, 720, 24, 48
@@ -160,7 +160,7 @@ def test_rotation_flag_is_kept_and_frames_are_restyled_upright(untrained, tmp_pa
     """A portrait phone clip (frames stored landscape, display rotation 90): the output keeps
     the stored size and the flag (read back by FFmpeg through PyAV), and the restyle saw the
     upright frame (frames mode here is the identity plus a marker in the upright top-left)."""
-    from photostyle.video import restyle_video
+    from photostyle.looks.video import restyle_video
 
     src = tmp_path / "portrait.mp4"
     with av.open(str(src), "w") as out:

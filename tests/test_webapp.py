@@ -77,12 +77,20 @@ def page(server):
         browser.close()
 
 
+def _screenshot_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: ``$PHOTOSTYLE_SCREENSHOTS`` when set (to keep them), else the
+    test's temporary folder; tests never write into the repository."""
+    out = Path(os.environ.get("PHOTOSTYLE_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _upload(page, elem_id: str, path: Path) -> None:
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
     page.locator(f"#{elem_id}").get_by_text(path.stem).first.wait_for(timeout=60_000)
 
 
-def test_transfer_in_the_browser(page):
+def test_transfer_in_the_browser(page, tmp_path):
     content, style = DEMO / "coffee.png", DEMO / "rocket.jpg"
     w, h = Image.open(content).size
     _upload(page, "content", content)
@@ -110,10 +118,9 @@ def test_transfer_in_the_browser(page):
         ".map(i => [i.naturalWidth, i.naturalHeight])"
     )
     assert [w, h] in sizes, sizes
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / "webapp.png"), full_page=True)
-    shot = np.asarray(Image.open(out / "webapp.png"))
+    shot_path = _screenshot_dir(tmp_path) / "webapp.png"
+    page.screenshot(path=str(shot_path), full_page=True)
+    shot = np.asarray(Image.open(shot_path))
     assert shot.shape[0] > 400 and shot.std() > 10  # a rendered page, not a blank one
 
 
@@ -130,8 +137,8 @@ def test_non_image_shows_error(page, tmp_path):
 def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
     """Without a browser: HEIC uploads get a preview; the download has the chosen format, the
     content's EXIF and an sRGB profile."""
-    from photostyle.io import register_plugins
-    from photostyle.webapp import DOWNLOAD_FORMATS, preview, run_transfer
+    from photostyle.cli.webapp import DOWNLOAD_FORMATS, preview, run_transfer
+    from photostyle.files.images import register_plugins
 
     register_plugins()
     im = Image.fromarray((rng.random((60, 80, 3)) * 255).astype(np.uint8))
@@ -151,7 +158,7 @@ def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
         assert out.size == (80, 60) and info.startswith("result 80x60")
         assert out.getexif().get(0x0110) == "PhoneCam" or ext == ".tif"
         assert out.info.get("icc_profile") or ext == ".tif"
-        from photostyle.look import Look
+        from photostyle.looks.look import Look
 
         assert Look.load(look).size == 33 and look.endswith("phone_look.cube")
     with pytest.raises(ValueError, match="download format"):

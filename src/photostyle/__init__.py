@@ -9,12 +9,12 @@ from __future__ import annotations
 import importlib
 
 _LAZY = {
-    "ImageError": "photostyle.io",
-    "load_image": "photostyle.io",
-    "save_image": "photostyle.io",
+    "ImageError": "photostyle.files.images",
+    "load_image": "photostyle.files.images",
+    "save_image": "photostyle.files.images",
     "resolve_device": "photostyle.device",
     "transfer": "photostyle.pipeline",
-    "Look": "photostyle.look",
+    "Look": "photostyle.looks.look",
 }
 __all__ = sorted(_LAZY)
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """``python -m photostyle``."""
 
-from photostyle.cli import main
+from photostyle.cli.app import main
 
 main()

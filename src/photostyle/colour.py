@@ -97,7 +97,7 @@ def _work_side(image: np.ndarray, reference: np.ndarray) -> int:
 
 def _resize_by(a: np.ndarray, f: float) -> np.ndarray:
     """``a`` resized (bilinear, float32) by the factor ``f`` (at least 1 x 1 pixel)."""
-    from photostyle.io import resize_float
+    from photostyle.files.images import resize_float
 
     h, w = a.shape[:2]
     return resize_float(a, (max(1, round(w * f)), max(1, round(h * f))))
@@ -156,7 +156,7 @@ def _match_detail_pyramid(img: np.ndarray, gains: np.ndarray, scale: float) -> n
     dpst pair 03 upscaled to 2100 x 1404 / 4237 x 2832: 0.7 / 1.7 s instead of 3.5 / 28 s;
     the change it makes differs from the full-size one by 12 % (RMS), at most 4.9/255.
     """
-    from photostyle.io import resize_float
+    from photostyle.files.images import resize_float
 
     h, w = img.shape[:2]
     f = int(scale)

@@ -1,4 +1,4 @@
-"""The error type of bad input and output files (re-exported by :mod:`photostyle.io`)."""
+"""The error type of bad input and output files (re-exported by :mod:`photostyle.files.images`)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photostyle.io import DEFAULT_MAX_PIXELS, ImageError, _open_checked, resize_float
+from photostyle.files.images import DEFAULT_MAX_PIXELS, ImageError, _open_checked, resize_float
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "white": (255, 255, 255),

@@ -25,13 +25,13 @@ from photostyle.defaults import (
     check_fraction,
 )
 from photostyle.device import resolve_device
-from photostyle.image_input import ImageLike, as_array, like
-from photostyle.io import resize_float
+from photostyle.files.image_input import ImageLike, as_array, like
+from photostyle.files.images import resize_float
 from photostyle.labels import auto_labels as make_auto_labels
 from photostyle.labels import downsample_labels, fit_to, load_labels, mask_to_labels
 from photostyle.photowct.stylize import MIN_SIDE, PhotoWCT
 from photostyle.photowct.weights import load_decoders
-from photostyle.smoothing.exact import ExactSmoother
+from photostyle.smoothing.exact import DEFAULT_RTOL, ExactSmoother
 from photostyle.smoothing.guided import DEFAULT_RADIUS, guided_smooth
 from photostyle.smoothing.inputs import check_lam
 from photostyle.smoothing.resolution import (
@@ -255,12 +255,15 @@ def _smooth(
     # a reflect-padded image and crop.
     p = EXACT_PAD
     pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
-    smoother = ExactSmoother(pad(c), scale.lam(lam), device=dev)
+    # The arrays were checked where they entered transfer(): no second validation here.
+    smoother = ExactSmoother.checked(pad(c), scale.lam(lam), dev)
     if progress:
         build_s = smoother.info["system_s"] + smoother.info["precond_s"]
         progress(f"smoothing: system built in {build_s:.1f} s, solving")
+    yp = pad(np.clip(y, 0.0, 1.0))
     if matched:  # start from the matched image, which is nearly smooth already
-        result = smoother.solve(pad(y), x0=pad(y), rtol=MATCHED_RTOL, progress=progress)
+        result = smoother.solve_checked(yp, yp, MATCHED_RTOL, progress)
     else:
-        result = smoother.solve(pad(y), progress=progress)
+        x0 = guided_smooth(smoother.content, yp, device=dev)
+        result = smoother.solve_checked(yp, x0, DEFAULT_RTOL, progress)
     return np.ascontiguousarray(result[p:-p, p:-p])

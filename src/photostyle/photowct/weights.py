@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from photostyle.io import atomic_write
+from photostyle.files.images import atomic_write
 from photostyle.photowct.decoder import Decoder
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"

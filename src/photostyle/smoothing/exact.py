@@ -53,10 +53,23 @@ class ExactSmoother:
     ) -> None:
         from photostyle.device import resolve_device
 
-        self.content = as_content(content)
-        self.lam = check_lam(lam)
-        self.device = resolve_device(device)
-        self.solver = make_solver(self.content, self.lam, eps, backend, self.device)
+        self._build(as_content(content), check_lam(lam), eps, backend, resolve_device(device))
+
+    @classmethod
+    def checked(
+        cls, content: np.ndarray, lam: float, device: str, eps: float = DEFAULT_EPS
+    ) -> ExactSmoother:
+        """Internal entrance for callers that validated their inputs where they entered
+        (:func:`photostyle.transfer`): ``content`` float32 C-contiguous ``H x W x 3`` in [0, 1]
+        with both sides >= 3, ``lam > 0``, ``device`` resolved (``"cpu"``/``"cuda"``).
+        Nothing is checked or copied again; :meth:`solve_checked` is its solve."""
+        self = cls.__new__(cls)
+        self._build(content, lam, eps, "auto", device)
+        return self
+
+    def _build(self, content: np.ndarray, lam: float, eps: float, backend: str, dev: str) -> None:
+        self.content, self.lam, self.device = content, lam, dev
+        self.solver = make_solver(content, lam, eps, backend, dev)
         self.info = dict(self.solver.info)
 
     def solve(
@@ -73,14 +86,24 @@ class ExactSmoother:
         :func:`photostyle.smoothing.cg.progress_callback`). Returns ``H x W x 3`` float32
         clipped to [0, 1]; ``self.info`` receives ``solve_s`` and ``iterations``.
         """
-        import time
-
         from photostyle.smoothing.guided import guided_smooth
 
         stylized = fit_stylized(stylized, self.content.shape[:2])
         if x0 is None:
             x0 = guided_smooth(self.content, stylized, device=self.device)
-        x0 = np.asarray(x0, np.float32)
+        return self.solve_checked(stylized, np.asarray(x0, np.float32), rtol, progress)
+
+    def solve_checked(
+        self,
+        stylized: np.ndarray,
+        x0: np.ndarray,
+        rtol: float = DEFAULT_RTOL,
+        progress: Callable[..., None] | None = None,
+    ) -> np.ndarray:
+        """:meth:`solve` for inputs already checked: ``stylized`` and ``x0`` float32
+        C-contiguous at the content's size, ``stylized`` in [0, 1]."""
+        import time
+
         t0 = time.perf_counter()
         cb = progress_callback(progress, rtol)
         R, iters = self.solver.solve(stylized, x0, rtol, cb)

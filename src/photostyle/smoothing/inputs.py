@@ -40,7 +40,7 @@ def fit_stylized(stylized: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     The resize (Pillow, float) lets a stylized image computed at a capped resolution be
     smoothed at the content's resolution.
     """
-    from photostyle.io import resize_float
+    from photostyle.files.images import resize_float
 
     stylized = as_image("stylized", stylized)
     h, w = shape

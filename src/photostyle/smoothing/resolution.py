@@ -128,7 +128,7 @@ def work_scale(shape: tuple[int, int], work_pixels: float | None) -> WorkScale:
 
 def to_work(image: np.ndarray, scale: WorkScale) -> np.ndarray:
     """``H x W x C`` float32 -> ``h x w x C`` at the working size (antialiased bilinear)."""
-    from photostyle.io import resize_float
+    from photostyle.files.images import resize_float
 
     if image.shape[:2] == scale.work:
         return image

@@ -1,6 +1,7 @@
 """The lattice of a 3D LUT (``n^3`` points over [0, 1]^3, flat index ``(r * n + g) * n + b``):
 trilinear weights of colours, second-difference operators and resampling; shared by the
-regression fit (:mod:`photostyle.look`) and the stylizing fit (:mod:`photostyle.look_fit`)."""
+regression fit (:mod:`photostyle.looks.look`) and the stylizing fit
+(:mod:`photostyle.looks.fit`)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from photostyle.cli_options import (
+from photostyle.cli.options import (
     AutoLabelsOption,
     BitDepthOption,
     ColourFixOption,
@@ -44,7 +44,7 @@ from photostyle.defaults import (
     DEFAULT_WORK_MP,
     check_fraction,
 )
-from photostyle.io import ImageError
+from photostyle.files.images import ImageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -61,7 +61,7 @@ def smooth(
     device: DeviceOption = "auto",
 ) -> None:
     """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step, at full size)."""
-    from photostyle.io import load_image, save_image
+    from photostyle.files.images import load_image, save_image
     from photostyle.progress import ConsoleProgress
 
     try:
@@ -125,12 +125,12 @@ def transfer(
         if (content_mask is None) != (style_mask is None):
             raise ValueError("give both --content-mask and --style-mask, or neither")
         check_files(out, content, style, content_mask, style_mask)
-        from photostyle.output import OutputOptions, write_result
+        from photostyle.files.output import OutputOptions, write_result
 
         out_opts = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check(out)
         if lut is not None:
-            check_lut_path(lut, lut_size)
-        from photostyle.io import load_image
+            check_lut_path(lut, lut_size, content, style, content_mask, style_mask, out)
+        from photostyle.files.images import load_image
         from photostyle.pipeline import transfer as run_transfer
 
         report: dict = {}
@@ -147,7 +147,7 @@ def transfer(
         progress(f"writing {out}")
         write_result(out, r, content, out_opts)
         if lut is not None:
-            from photostyle.look import Look
+            from photostyle.looks.look import Look
 
             progress(f"fitting the look -> {lut}")
             Look.fit(
@@ -200,8 +200,8 @@ def batch(
     """
     from tqdm import tqdm
 
-    from photostyle.batch import read_pairs, run_batch
-    from photostyle.output import OutputOptions
+    from photostyle.batch.local import read_pairs, run_batch
+    from photostyle.files.output import OutputOptions
 
     try:
         if workers < 1:
@@ -247,14 +247,14 @@ def serve(
         import gradio  # noqa: F401
     except ImportError:
         fail("serve needs gradio: pip install 'photostyle[serve]'")
-    from photostyle.webapp import serve as run_server
+    from photostyle.cli.webapp import serve as run_server
 
     typer.echo(f"photostyle web app on http://{host}:{port}", err=True)
     run_server(host, port, max_file_mb)
 
 
-from photostyle.cli_looks import apply, lut, video  # noqa: E402 (defined beside, registered here)
-from photostyle.cli_tools import bench, train, warmup  # noqa: E402
+from photostyle.cli.looks import apply, lut, video  # noqa: E402 (defined beside, registered here)
+from photostyle.cli.tools import bench, train, warmup  # noqa: E402
 
 app.command(name="lut")(lut)
 app.command(name="apply")(apply)

@@ -7,7 +7,7 @@ One path for the command line, ``batch`` and the web app (:func:`write_result`):
 * colour: the result is sRGB and carries the sRGB ICC profile; ``keep_profile`` converts it
   back to the content's own profile (e.g. Display P3) and embeds that one instead (matrix/TRC
   profiles; other kinds keep sRGB with a warning);
-* metadata: the content's EXIF (orientation reset, no thumbnail: :mod:`photostyle.metadata`);
+* metadata: the content's EXIF (orientation reset, no thumbnail: :mod:`photostyle.files.exif`);
   ``strip_metadata`` writes none (GPS included).
 """
 
@@ -34,8 +34,8 @@ class OutputOptions:
 
     def check(self, out: str | os.PathLike | None = None) -> OutputOptions:
         """Validate the options (and, given ``out``, that its format can hold the bit depth)
-        before any work; raises :class:`~photostyle.io.ImageError` / ``ValueError``."""
-        from photostyle.io import check_bit_depth
+        before any work; raises :class:`~photostyle.files.images.ImageError` / ``ValueError``."""
+        from photostyle.files.images import check_bit_depth
 
         if self.bit_depth not in BIT_DEPTHS:
             raise ValueError(f"--bit-depth must be auto, 8 or 16, got {self.bit_depth!r}")
@@ -51,9 +51,9 @@ def source_bit_depth(path: str | os.PathLike) -> int:
     only)."""
     from PIL import Image
 
-    from photostyle.bitdepth import is_16bit_rgb
-    from photostyle.io import register_plugins
-    from photostyle.raw import is_raw
+    from photostyle.files.bitdepth import is_16bit_rgb
+    from photostyle.files.images import register_plugins
+    from photostyle.files.raw import is_raw
 
     if is_raw(path):
         return 16
@@ -71,7 +71,7 @@ def write_result(
     """Write ``result`` (``H x W x 3`` float32 sRGB in [0, 1]) to ``out`` atomically, with the
     bit depth, profile and metadata of the content file ``content`` (``None``: a plain sRGB
     8-bit file) as ``options`` say."""
-    from photostyle.io import SAVE_FORMATS, save_image
+    from photostyle.files.images import SAVE_FORMATS, save_image
 
     depth, profile, exif = 8, None, None
     fmt = SAVE_FORMATS.get(Path(out).suffix.lower())
@@ -82,7 +82,7 @@ def write_result(
     if content is not None and options.keep_profile:
         result, profile = _to_content_profile(result, content)
     if content is not None and not options.strip_metadata:
-        from photostyle.metadata import read_exif
+        from photostyle.files.exif import read_exif
 
         exif = read_exif(content)
     return save_image(
@@ -95,8 +95,8 @@ def _to_content_profile(
 ) -> tuple[np.ndarray, bytes | None]:
     from PIL import Image
 
-    from photostyle.colour_management import is_srgb, srgb_to_profile
-    from photostyle.raw import is_raw
+    from photostyle.files.profiles import is_srgb, srgb_to_profile
+    from photostyle.files.raw import is_raw
 
     if is_raw(content):  # decoded to sRGB: it has no profile of its own
         return result, None

@@ -3,7 +3,7 @@
 Inputs are files, folders (searched recursively) and glob patterns; every supported image
 file is taken (JPEG, PNG, TIFF, WebP, AVIF, HEIC, camera RAW). Each output goes to ``DIR``
 with the input's name and format (RAW -> 16-bit TIFF), bit depth and metadata kept where the
-format allows (:func:`photostyle.output.write_result`). Outputs are written atomically and
+format allows (:func:`photostyle.files.output.write_result`). Outputs are written atomically and
 existing ones are skipped, so a killed run is resumed by running it again; a bad file is
 reported in one line and the others still run.
 """
@@ -17,12 +17,12 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from photostyle.atomic import remove_stale
 from photostyle.errors import ImageError
-from photostyle.io import SAVE_FORMATS
+from photostyle.files.atomic import remove_stale
+from photostyle.files.images import SAVE_FORMATS
 
 #: Extensions taken from folders and globs: the formats written back as they came (camera RAW
-#: ones, from photostyle.raw, go out as TIFF).
+#: ones, from photostyle.files.raw, go out as TIFF).
 IMAGE_EXTENSIONS = frozenset(SAVE_FORMATS)
 #: Output extension of inputs whose format cannot be written.
 RAW_OUTPUT = ".tif"
@@ -34,7 +34,7 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
     Raises :class:`ImageError` for an input that is neither an existing path nor a pattern
     matching something.
     """
-    from photostyle.raw import RAW_EXTENSIONS
+    from photostyle.files.raw import RAW_EXTENSIONS
 
     exts = IMAGE_EXTENSIONS | RAW_EXTENSIONS
     found: dict[Path, None] = {}
@@ -55,23 +55,39 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
 
 def output_path(src: Path, out_dir: Path) -> Path:
     """Where the result of ``src`` goes: same name and format in ``out_dir`` (RAW: ``.tif``)."""
-    from photostyle.raw import is_raw
+    from photostyle.files.raw import is_raw
 
     return out_dir / (src.stem + RAW_OUTPUT if is_raw(src) else src.name)
+
+
+def check_outputs_not_inputs(files: list[Path], out_dir: Path, *others: Path) -> None:
+    """Refuse an output folder where some output would be one of the inputs (the same file by
+    path, link or inode), before any work.
+
+    Raises:
+        ImageError: naming the first input that would be overwritten.
+    """
+    from photostyle.files.atomic import file_ids, same_file
+
+    ids = file_ids([*files, *others])
+    for src in files:
+        dst = output_path(src, out_dir)
+        if same_file(dst, src) or (dst.exists() and file_ids([dst]) & ids):
+            raise ImageError(f"{out_dir}: the output {dst} would overwrite the input {src}")
 
 
 @lru_cache(maxsize=1)
 def _look(look_path: str) -> object:
     """The look file, read once per process (not once per photo)."""
-    from photostyle.look import Look
+    from photostyle.looks.look import Look
 
     return Look.load(look_path)
 
 
 def apply_one(look_path: str, src: Path, dst: Path, options: object) -> str | None:
     """Apply the look file to one image and write it; returns an error line or ``None``."""
-    from photostyle.io import load_image
-    from photostyle.output import write_result
+    from photostyle.files.images import load_image
+    from photostyle.files.output import write_result
 
     try:
         image = load_image(src)

@@ -49,7 +49,7 @@ def orient(a: np.ndarray, orientation: int) -> np.ndarray:
 def read_16bit(path: Path, im: Image.Image) -> np.ndarray:
     """Decode the 16-bit RGB(A) file ``path`` (``im``: its opened header) to ``float32
     H x W x 3`` sRGB in [0, 1], with orientation, colour profile and alpha applied."""
-    from photostyle.colour_management import array_to_srgb, is_srgb
+    from photostyle.files.profiles import array_to_srgb, is_srgb
 
     if im.format == "PNG":
         import imagecodecs
@@ -84,7 +84,7 @@ def write_16bit(
     """Write ``H x W x 3`` float in [0, 1] as a 16-bit ``fmt`` (``"PNG"`` or ``"TIFF"``) file
     at ``path``, with the ICC profile ``icc`` and the EXIF block ``exif`` (PNG ``eXIf``
     chunk; TIFF: descriptive tags in the first directory, Exif and GPS directories added,
-    :func:`photostyle.tiff_exif.tiff_with_exif`) embedded when given."""
+    :func:`photostyle.files.tiff_exif.tiff_with_exif`) embedded when given."""
     a = np.ascontiguousarray((np.clip(array, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16))
     if fmt == "PNG":
         import imagecodecs
@@ -100,7 +100,7 @@ def write_16bit(
 
         import tifffile
 
-        from photostyle.tiff_exif import tiff_tags, tiff_with_exif
+        from photostyle.files.tiff_exif import tiff_tags, tiff_with_exif
 
         buf = io.BytesIO()
         tifffile.imwrite(

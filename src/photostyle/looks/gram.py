@@ -1,4 +1,4 @@
-"""The style-statistics step of the stylizing look (:mod:`photostyle.look_fit`): the VGG Gram
+"""The style-statistics step of the stylizing look (:mod:`photostyle.looks.fit`): the VGG Gram
 loss of the look's image and the preconditioned L-BFGS that lowers it.
 
 ``look_fit`` first solves its quadratic problem ``min 1/2 L^T H L - b^T L`` (the result's
@@ -59,7 +59,7 @@ class GramLoss:
     def __init__(self, contents: list[np.ndarray], style: np.ndarray, n: int, device: str) -> None:
         import torch
 
-        from photostyle.lattice import weights_matrix
+        from photostyle.looks.lattice import weights_matrix
         from photostyle.smoothing.resolution import at_most
 
         self.device, self.encoder, self.items = device, _encoder(device), []
@@ -97,7 +97,7 @@ class GramLoss:
 
 def range_penalty(table: np.ndarray, weights: list) -> tuple[float, np.ndarray]:
     """``(R(L), dR/dL)`` of the module docstring; ``weights``: the sparse ``M x n^3`` trilinear
-    weight matrices of the contents (:func:`photostyle.lattice.weights_matrix`)."""
+    weight matrices of the contents (:func:`photostyle.looks.lattice.weights_matrix`)."""
     value, grad = 0.0, np.zeros_like(table)
     for w in weights:
         y = w @ table

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from photostyle.tiff_exif import DESCRIPTIVE, EXIF_IFD, GPS_IFD, INTEROP_IFD
+from photostyle.files.tiff_exif import DESCRIPTIVE, EXIF_IFD, GPS_IFD, INTEROP_IFD
 
 #: Sub-IFDs loaded so that they are written back: Exif (exposure, date ...), GPS, Interop.
 SUB_IFDS = (EXIF_IFD, GPS_IFD, INTEROP_IFD)
@@ -32,8 +32,8 @@ ORIENTATION = 0x0112
 def read_exif(path: str | os.PathLike) -> bytes | None:
     """The EXIF block to write into results made from the photo at ``path`` (see the module
     docstring), or ``None`` when it has none or it cannot be parsed."""
-    from photostyle.io import register_plugins
-    from photostyle.raw import is_raw
+    from photostyle.files.images import register_plugins
+    from photostyle.files.raw import is_raw
 
     register_plugins()
     try:

@@ -9,7 +9,7 @@ Defaults, as a raw converter's neutral starting point (documented, no surprises)
 * the camera's orientation applied.
 
 Files are recognised by extension; LibRaw's errors (unsupported camera, truncated or corrupt
-file) become one-line :class:`~photostyle.io.ImageError` messages.
+file) become one-line :class:`~photostyle.files.images.ImageError` messages.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def is_raw(path: str | os.PathLike) -> bool:
 
 def is_raw_file(path: str | os.PathLike) -> bool:
     """A non-empty camera RAW file (missing or empty ones are left to the common checks of
-    :func:`photostyle.io.load_image`, which name the problem)."""
+    :func:`photostyle.files.images.load_image`, which name the problem)."""
     p = Path(path)
     return is_raw(p) and p.is_file() and p.stat().st_size > 0
 

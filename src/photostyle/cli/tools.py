@@ -1,5 +1,5 @@
 """Command-line tools beside the photo commands: ``photostyle train``, ``bench`` and
-``warmup`` (registered on the application in :mod:`photostyle.cli`)."""
+``warmup`` (registered on the application in :mod:`photostyle.cli.app`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from photostyle.cli_options import DeviceOption, fail
+from photostyle.cli.options import DeviceOption, fail
 from photostyle.errors import ImageError
 
 
@@ -38,7 +38,7 @@ def train(
     """Train a PhotoWCT decoder for image reconstruction (resumable)."""
     import torch
 
-    from photostyle.train import TrainConfig, Trainer
+    from photostyle.photowct.train import TrainConfig, Trainer
 
     if level not in (1, 2, 3, 4):
         fail(f"--level must be 1..4, got {level}")
@@ -84,7 +84,7 @@ def bench(
     """Time the whole pipeline on this machine (synthetic photos; prints JSON)."""
     import json
 
-    from photostyle.bench import run_bench
+    from photostyle.cli.bench import run_bench
 
     try:
         result = run_bench(megapixels, repeats=repeats, device=device)
@@ -95,7 +95,7 @@ def bench(
 
 def warmup() -> None:
     """Compile the smoothing kernels into the cache (run by `make install`; takes ~15 s once)."""
-    from photostyle.kernels import warm_up
+    from photostyle.cli.warmup import warm_up
 
     t0 = time.perf_counter()
     seconds = warm_up()

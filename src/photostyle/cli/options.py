@@ -1,4 +1,4 @@
-"""Options and argument helpers shared by the commands of :mod:`photostyle.cli`."""
+"""Options and argument helpers shared by the commands of :mod:`photostyle.cli.app`."""
 
 from __future__ import annotations
 
@@ -149,25 +149,31 @@ def transfer_options(
 
 def check_files(out: Path | None, *inputs: Path | None) -> None:
     """Fail-fast checks before any work: each input exists and its header is a readable image
-    within the pixel limit, and ``out`` can be written (extension, folder). Raises
-    :class:`photostyle.io.ImageError`."""
-    from photostyle.io import check_output_path, probe_image
+    within the pixel limit, and ``out`` can be written (extension, folder) and is none of the
+    inputs. Raises :class:`photostyle.files.images.ImageError`."""
+    from photostyle.files.atomic import check_not_input
+    from photostyle.files.images import check_output_path, probe_image
 
     for p in inputs:
         if p is not None:
             probe_image(p)
     if out is not None:
+        check_not_input(out, *inputs)
         check_output_path(out)
 
 
-def check_lut_path(path: Path, size: int) -> None:
-    """A look can be written to ``path``: ``.cube``, an existing folder, size 2..129."""
+def check_lut_path(path: Path, size: int, *inputs: Path | None) -> None:
+    """A look can be written to ``path``: ``.cube``, an existing folder, size 2..129, none of
+    the ``inputs``."""
+    from photostyle.files.atomic import check_not_input
+
+    check_not_input(path, *inputs)
     if path.suffix.lower() != ".cube":
         raise ValueError(f"{path}: a look is written as a .cube file")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"{path}: output folder {folder} does not exist")
-    from photostyle.look import MAX_SIZE, MIN_SIZE
+    from photostyle.looks.look import MAX_SIZE, MIN_SIZE
 
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"--lut-size must be {MIN_SIZE}..{MAX_SIZE}, got {size}")

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from photostyle.device import resolve_device
-from photostyle.io import ImageError, atomic_write, load_image, to_uint8
+from photostyle.files.images import ImageError, atomic_write, load_image, to_uint8
 from photostyle.photowct.decoder import Decoder, decoder_spec
 from photostyle.photowct.vgg import VGGEncoder
 from photostyle.photowct.weights import load_decoder, save_decoder

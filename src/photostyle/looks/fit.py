@@ -1,5 +1,5 @@
 """The stylizing look fit: a smooth global colour map that keeps the transfer's local contrast,
-takes the style's colours and stays photorealistic (used by :meth:`photostyle.look.Look.fit`
+takes the style's colours and stays photorealistic (used by :meth:`photostyle.looks.look.Look.fit`
 when the style is given).
 
 A look cannot copy a transfer pixel for pixel (the transfer varies in space), and the
@@ -22,7 +22,7 @@ over the content/result pairs ``(c, r)`` (each at most ``WORK_PIXELS``)::
   content: the same photorealism criterion as the smoothing;
 * ``D2``: second differences of the lattice (unvisited cells continue the data affinely).
 
-Then the style-statistics step of :mod:`photostyle.look_gram` (``GRAM_WEIGHT``): from that
+Then the style-statistics step of :mod:`photostyle.looks.gram` (``GRAM_WEIGHT``): from that
 solution, L-BFGS preconditioned by this problem's own matrix lowers the VGG Gram distance of
 the look's image to the style (the statistic PhotoWCT matches) with a penalty on colours that
 leave [0, 1] (a clipped look adds edges that are not locally affine in the content).
@@ -48,7 +48,7 @@ SOLVE_SIZE = 17
 GRADIENT_WEIGHT, BETA, GAMMA, MU = 1.0, 0.01, 1.0, 300.0
 ITERATIONS, ROTATIONS = 5, 5
 #: Weights of the Gram loss and of the range penalty, and L-BFGS iterations, of the
-#: style-statistics step (:mod:`photostyle.look_gram`); ``GRAM_WEIGHT = 0`` skips it.
+#: style-statistics step (:mod:`photostyle.looks.gram`); ``GRAM_WEIGHT = 0`` skips it.
 GRAM_WEIGHT, RANGE_WEIGHT, GRAM_ITERATIONS = 0.1, 10.0, 8
 
 
@@ -94,7 +94,7 @@ def stylizing_table(
     """The lattice (``size^3 x 3``, indexed ``(r * size + g) * size + b``) of the fit in the
     module docstring. ``pairs``: content/result images (``H x W x 3`` float in [0, 1], each
     pair one size); ``style``: ``H x W x 3`` float in [0, 1]."""
-    from photostyle.lattice import factorize, resample, second_differences, weights_matrix
+    from photostyle.looks.lattice import factorize, resample, second_differences, weights_matrix
     from photostyle.smoothing.affinity import matting_laplacian
     from photostyle.smoothing.resolution import at_most
 
@@ -137,11 +137,11 @@ def stylizing_table(
 
 
 def _style_statistics(table, system, b, ws, contents, style):  # noqa: ANN001, ANN202
-    """The step of :mod:`photostyle.look_gram` from ``table`` (``n^3 x 3``) for the quadratic
+    """The step of :mod:`photostyle.looks.gram` from ``table`` (``n^3 x 3``) for the quadratic
     problem ``1/2 L^T H L - b^T L``; ``system``: ``(H, sparse LU of H)``; ``ws``: the
     contents' trilinear weight matrices at the working size."""
-    from photostyle import look_gram
     from photostyle.device import resolve_device
+    from photostyle.looks import gram as look_gram
 
     h, lu = system
     n = round(len(table) ** (1 / 3))

@@ -1,7 +1,7 @@
 """Video: the look of a transfer applied to every frame (``photostyle video``).
 
 Look mode (default): the full transfer runs on a few keyframes (evenly spaced, default 3), one
-look (:class:`photostyle.look.Look`) is fitted to all of them jointly, and that one global
+look (:class:`photostyle.looks.look.Look`) is fitted to all of them jointly, and that one global
 colour map is applied to every frame: deterministic per pixel, so it adds no flicker.
 
 Frames mode: the full transfer of every frame (the result varies in space as a photo's does),
@@ -44,8 +44,10 @@ def check_video_paths(src: str | os.PathLike, out: str | os.PathLike) -> None:
     import av
 
     from photostyle.errors import ImageError
+    from photostyle.files.atomic import check_not_input
 
     o = Path(out)
+    check_not_input(o, src)
     if o.suffix.lower() not in CODECS:
         raise ImageError(f"{o}: unsupported video extension (use {', '.join(CODECS)})")
     if not (o.parent if str(o.parent) else Path(".")).is_dir():
@@ -102,8 +104,8 @@ def fit_video_look(frames: list[np.ndarray], results: list[np.ndarray], style: o
     their results. Frames mode's anchor is instead ``Look.fit(frames, results)``, the
     regression, which copies the results' colours (measured in
     ``benchmarks/results/looks.json``: it removes more flicker than the stylizing look)."""
-    from photostyle.image_input import as_array
-    from photostyle.look import Look
+    from photostyle.files.image_input import as_array
+    from photostyle.looks.look import Look
 
     return Look.fit(frames, results, title="photostyle video look", style=as_array(style))
 
@@ -122,7 +124,7 @@ class FrameTransfer:
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         from photostyle.colour import match_colour
-        from photostyle.io import to_uint8
+        from photostyle.files.images import to_uint8
         from photostyle.pipeline import transfer
 
         frame = rgb.astype(np.float32) / 255
@@ -154,7 +156,7 @@ def restyle_video(
     kept; returns ``{"frames", "seconds", "fps"}``."""
     import av
 
-    from photostyle.atomic import atomic_write
+    from photostyle.files.atomic import atomic_write
 
     codec, pix_fmt, options = CODECS[Path(out).suffix.lower()]
     stats = {"frames": 0}

@@ -25,11 +25,11 @@ from photostyle.defaults import (
     DEFAULT_STRENGTH,
     DEFAULT_WORK_MP,
 )
-from photostyle.io import ImageError, load_image
+from photostyle.files.images import ImageError, load_image
 
 DEFAULT_MAX_PIXELS = 25_000_000
 #: Download formats: label -> (extension, bit depth); the content's EXIF and an sRGB profile
-#: go into every one (:func:`photostyle.output.write_result`).
+#: go into every one (:func:`photostyle.files.output.write_result`).
 DOWNLOAD_FORMATS = {
     "PNG": (".png", "auto"),
     "JPEG": (".jpg", "8"),
@@ -52,7 +52,7 @@ def side_by_side(images: list[np.ndarray], height: int = 320) -> np.ndarray:
     """Images scaled to a common ``height`` and joined left to right (uint8 ``h x W x 3``)."""
     from PIL import Image
 
-    from photostyle.io import to_uint8
+    from photostyle.files.images import to_uint8
 
     tiles = []
     for im in images:
@@ -113,7 +113,7 @@ def run_transfer(
         progress=progress,
     )
     dt = time.perf_counter() - t0
-    from photostyle.output import OutputOptions, write_result
+    from photostyle.files.output import OutputOptions, write_result
 
     if out_format not in DOWNLOAD_FORMATS:
         raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
@@ -121,7 +121,7 @@ def run_transfer(
     name = f"{Path(_path(content_file)).stem}_photostyle{ext}"
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / name
     write_result(out, result, _path(content_file), OutputOptions(bit_depth=depth))
-    from photostyle.look import Look
+    from photostyle.looks.look import Look
 
     look = out.with_name(f"{Path(_path(content_file)).stem}_look.cube")
     title = f"photostyle {Path(_path(style_file)).stem}"
@@ -137,7 +137,7 @@ def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | 
     """A small (``PREVIEW_SIDE``) uint8 preview of an upload (HEIC, RAW, 16-bit ... decoded
     as for the transfer), or ``None`` when there is no file or it cannot be read (the
     transfer then reports why)."""
-    from photostyle.io import resize_float, to_uint8
+    from photostyle.files.images import resize_float, to_uint8
 
     path = _path(file)
     if path is None:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from photostyle.io import load_image, pil_to_array, to_uint8
+from photostyle.files.images import load_image, pil_to_array, to_uint8
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
@@ -21,9 +21,9 @@ ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 def as_array(image: ImageLike, name: str = "image") -> np.ndarray:
     """Any supported image input -> ``float32 H x W x 3`` in [0, 1].
 
-    Paths are read with :func:`photostyle.io.load_image`; PIL images are converted like files;
-    arrays may be ``H x W x 3`` uint8 (0..255) or float ([0, 1]); tensors ``3 x H x W`` or
-    ``1 x 3 x H x W`` float in [0, 1].
+    Paths are read with :func:`photostyle.files.images.load_image`; PIL images are converted
+    like files; arrays may be ``H x W x 3`` uint8 (0..255) or float ([0, 1]); tensors
+    ``3 x H x W`` or ``1 x 3 x H x W`` float in [0, 1].
     """
     if isinstance(image, str | os.PathLike):
         return load_image(image)

@@ -2,7 +2,7 @@
 
 A look is a map ``RGB -> RGB`` on an ``N^3`` lattice over [0, 1]^3 (default ``N = 33``),
 applied with tetrahedral or trilinear interpolation. Given the style, :meth:`Look.fit` uses
-the stylizing fit of :mod:`photostyle.look_fit` (what the CLI, web app and video write).
+the stylizing fit of :mod:`photostyle.looks.fit` (what the CLI, web app and video write).
 Without it, it finds the lattice that best maps the content's colours to the result's (a
 regression), with a smoothness term so that lattice cells no pixel
 visits follow their neighbours and the map extrapolates smoothly outside the data::
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photostyle.lattice import factorize, resample, second_differences, weights_matrix
+from photostyle.looks.lattice import factorize, resample, second_differences, weights_matrix
 
 DEFAULT_SIZE = 33
 #: Lattice sizes accepted (points per axis).
@@ -128,7 +128,7 @@ class Look:
         same size, or lists of such pairs, e.g. video keyframes). Without ``style``: the
         regularised least-squares fit of the module docstring (a copy of the result's colours).
         With the ``style`` image (``H x W x 3`` float in [0, 1]): the stylizing fit of
-        :mod:`photostyle.look_fit` (the result's local contrast, the style's colours, locally
+        :mod:`photostyle.looks.fit` (the result's local contrast, the style's colours, locally
         affine in the content), what ``photostyle lut`` and ``transfer --lut`` write; then
         blended with the identity as a layer of opacity ``strength`` (``--strength``)."""
         many = isinstance(content, list)
@@ -139,7 +139,7 @@ class Look:
         if not MIN_SIZE <= size <= MAX_SIZE:
             raise ValueError(f"LUT size must be {MIN_SIZE}..{MAX_SIZE}, got {size}")
         if style is not None:
-            from photostyle.look_fit import stylizing_table
+            from photostyle.looks.fit import stylizing_table
 
             table = stylizing_table(pairs, style, size, smoothness).reshape(size, size, size, 3)
             ident = cls.identity(size).table
@@ -154,9 +154,9 @@ class Look:
 
     def apply(self, image: np.ndarray, interpolation: str = "tetrahedral") -> np.ndarray:
         """The look applied to ``image`` (``H x W x 3`` float in [0, 1]), in float32 with the
-        numba kernels of :mod:`photostyle.lut_kernels` (``"tetrahedral"``, as ffmpeg's
+        numba kernels of :mod:`photostyle.looks.kernels` (``"tetrahedral"``, as ffmpeg's
         ``lut3d``, or ``"trilinear"``). Returns ``H x W x 3`` float32 clipped to [0, 1]."""
-        from photostyle import lut_kernels
+        from photostyle.looks import kernels as lut_kernels
 
         kernel = {"tetrahedral": lut_kernels.tetrahedral, "trilinear": lut_kernels.trilinear}
         if interpolation not in kernel:
@@ -179,8 +179,8 @@ class Look:
         """The look on an 8-bit ``H x W x 3`` uint8 image (video frames): every 8-bit colour is
         looked up in a full 256^3 table built once per look (tetrahedral, rounded); about 5x
         faster than :meth:`apply` per frame. Returns uint8."""
-        from photostyle import lut_kernels
-        from photostyle.io import to_uint8
+        from photostyle.files.images import to_uint8
+        from photostyle.looks import kernels as lut_kernels
 
         if self._u8 is None:
             g = np.arange(256, dtype=np.float32) / 255
@@ -192,7 +192,7 @@ class Look:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the look as an Adobe/Resolve ``.cube`` file (atomically)."""
-        from photostyle.atomic import atomic_write
+        from photostyle.files.atomic import atomic_write
 
         n = self.size
         lines = [f'TITLE "{self.title}"', f"LUT_3D_SIZE {n}"]
@@ -226,12 +226,11 @@ class Look:
                     size3 = int(t.split()[1])
                 elif key == "LUT_1D_SIZE":
                     size1 = int(t.split()[1])
-                elif key in ("DOMAIN_MIN", "LUT_3D_INPUT_RANGE", "LUT_1D_INPUT_RANGE"):
-                    lo = float(t.split()[1])
-                    if key != "DOMAIN_MIN":
-                        hi = float(t.split()[2])
-                elif key == "DOMAIN_MAX":
-                    hi = float(t.split()[1])
+                elif key in ("DOMAIN_MIN", "DOMAIN_MAX"):
+                    bound = _domain_bound(key, t.split()[1:])
+                    lo, hi = (bound, hi) if key == "DOMAIN_MIN" else (lo, bound)
+                elif key in ("LUT_3D_INPUT_RANGE", "LUT_1D_INPUT_RANGE"):
+                    lo, hi = float(t.split()[1]), float(t.split()[2])
                 elif key[0].isdigit() or key[0] in "-+.":
                     values.append([float(v) for v in t.split()[:3]])
                 else:
@@ -239,8 +238,23 @@ class Look:
             v = np.array(values, np.float32).reshape(-1, 3)
             if size3 < 2 or len(v) != size1 + size3**3:
                 raise ValueError(f"{len(v)} entries for LUT_1D_SIZE {size1}, LUT_3D_SIZE {size3}")
+            if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+                raise ValueError(f"empty input domain {lo:g} .. {hi:g} (minimum must be < maximum)")
+            if not np.isfinite(v).all():
+                raise ValueError("NaN or infinite entries")
         except (ValueError, IndexError) as exc:
             raise ImageError(f"{p}: not a valid .cube LUT ({exc})") from None
         shaper = v[:size1] if size1 else None
         table = v[size1:].reshape(size3, size3, size3, 3).transpose(2, 1, 0, 3)
         return cls(table, title or p.stem, shaper, (lo, hi))
+
+
+def _domain_bound(key: str, values: list[str]) -> float:
+    """The one bound of a ``DOMAIN_MIN``/``DOMAIN_MAX`` line (three equal numbers; a domain
+    that differs per channel is not supported)."""
+    nums = [float(x) for x in values[:3]]
+    if len(nums) != 3:
+        raise ValueError(f"{key} needs three numbers")
+    if len(set(nums)) != 1:
+        raise ValueError(f"{key} {' '.join(values[:3])}: a different domain per channel")
+    return nums[0]

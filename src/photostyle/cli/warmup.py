@@ -1,8 +1,8 @@
 """Compile the numba kernels once, into numba's on-disk cache (``photostyle warmup``).
 
 The smoothing's kernels (:mod:`photostyle.smoothing.affinity`, ``ichol``, ``cg``,
-``matfree``), the LUT kernels (:mod:`photostyle.lut_kernels`) and the 8-bit dithering
-(:mod:`photostyle.dither`) are compiled with
+``matfree``), the LUT kernels (:mod:`photostyle.looks.kernels`) and the 8-bit dithering
+(:mod:`photostyle.files.dither`) are compiled with
 ``cache=True``: the first process that runs them compiles them (about 14 s on 2 cores) and
 writes the machine code beside the sources (or, where that folder is not writable, as for a
 system-wide pip install, in numba's per-user cache); every later process loads it in well
@@ -34,14 +34,14 @@ def warm_up() -> dict:
         t0 = time.perf_counter()
         smooth_exact(content, stylized, backend=backend, device="cpu", progress=lambda *a: None)
         seconds[backend] = round(time.perf_counter() - t0, 2)
-    from photostyle.look import Look
+    from photostyle.looks.look import Look
 
     t0 = time.perf_counter()
     for interpolation in ("tetrahedral", "trilinear"):
         Look.identity(3).apply(content, interpolation)
     Look.identity(3).apply_u8((content * 255).astype(np.uint8))
     seconds["lut"] = round(time.perf_counter() - t0, 2)
-    from photostyle.dither import dither_to_uint8
+    from photostyle.files.dither import dither_to_uint8
 
     t0 = time.perf_counter()
     dither_to_uint8(content)

@@ -3,16 +3,16 @@
 Every image enters the library as ``float32`` ``H x W x 3`` RGB in ``[0, 1]``:
 
 * HEIC/HEIF (``pillow-heif``) and AVIF are read like the formats Pillow reads itself, camera
-  RAW files with LibRaw (:mod:`photostyle.raw`);
+  RAW files with LibRaw (:mod:`photostyle.files.raw`);
 * EXIF orientation is applied (the pixels are rotated, the tag is dropped);
 * an embedded ICC colour profile (Display P3, Adobe RGB, ...) is converted to sRGB, relative
-  colorimetric (:mod:`photostyle.colour_management`); untagged images are taken as sRGB, an
+  colorimetric (:mod:`photostyle.files.profiles`); untagged images are taken as sRGB, an
   unusable profile gives one warning and is ignored;
 * grayscale (``L``, ``I``, ``I;16``, ``1``) is replicated to three channels;
 * palette (``P``) images are expanded through their palette;
 * CMYK is converted with Pillow's conversion to RGB;
 * 16-bit images are scaled by ``1/65535`` (no precision is lost to 8 bits; 16-bit RGB PNG
-  and TIFF are decoded by :mod:`photostyle.bitdepth`, as Pillow would reduce them to 8 bits);
+  and TIFF are decoded by :mod:`photostyle.files.bitdepth`, as Pillow would reduce them to 8 bits);
 * alpha (``RGBA``, ``LA``, ``PA``, palette transparency) is composited on **white**.
 
 Problems raise :class:`ImageError` whose message names the file and the problem in one line.
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from photostyle.atomic import atomic_write
 from photostyle.errors import ImageError
+from photostyle.files.atomic import atomic_write
 
 #: Default limit on the number of pixels of an input image (100 megapixels).
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -111,7 +111,7 @@ def _pillow_errors(path: Path) -> Iterator[None]:
 def pil_to_array(im: Image.Image, name: str = "image") -> np.ndarray:
     """Convert a PIL image to ``float32 H x W x 3`` RGB in ``[0, 1]`` (conversions as above;
     ``name`` names the image in warnings)."""
-    from photostyle.colour_management import to_srgb
+    from photostyle.files.profiles import to_srgb
 
     im = ImageOps.exif_transpose(im) or im
     im = to_srgb(im, name)
@@ -149,12 +149,12 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
             or oversized image; the message names the file.
     """
     p = Path(path)
-    from photostyle.raw import is_raw_file, read_raw
+    from photostyle.files.raw import is_raw_file, read_raw
 
     if is_raw_file(p):
         return read_raw(p, max_pixels)
     im = _open_checked(p, max_pixels, decode=False)
-    from photostyle.bitdepth import is_16bit_rgb, read_16bit
+    from photostyle.files.bitdepth import is_16bit_rgb, read_16bit
 
     if is_16bit_rgb(im):
         try:
@@ -178,7 +178,7 @@ def probe_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -
     Raises:
         ImageError: as :func:`load_image`.
     """
-    from photostyle.raw import is_raw_file, probe_raw
+    from photostyle.files.raw import is_raw_file, probe_raw
 
     if is_raw_file(path):
         return probe_raw(path, max_pixels)
@@ -247,17 +247,17 @@ def save_image(
     The format follows the extension: ``.png`` (zlib level 3), ``.jpg``/``.jpeg``, ``.webp``,
     ``.avif``, ``.heic``/``.heif`` (``quality``), ``.tif``/``.tiff``. ``bit_depth`` 16 is for
     PNG and TIFF (RGB arrays). The file carries the ICC ``profile`` (default: sRGB, the
-    pixels' space) and the EXIF block ``exif`` when given (see :mod:`photostyle.metadata`).
+    pixels' space) and the EXIF block ``exif`` when given (see :mod:`photostyle.files.exif`).
     The data go to a temporary file in the destination folder, which is then renamed over
     ``path``, so readers never see a partial file. Float arrays written with 8 bits are
-    dithered (error diffusion, :mod:`photostyle.dither`: no banding in smooth gradients)
+    dithered (error diffusion, :mod:`photostyle.files.dither`: no banding in smooth gradients)
     unless ``dither`` is False (then rounded).
 
     Raises:
         ImageError: unknown extension, bad array shape or bit depth, or a folder that cannot be
             written.
     """
-    from photostyle.colour_management import srgb_profile
+    from photostyle.files.profiles import srgb_profile
 
     p = check_output_path(path)
     fmt = SAVE_FORMATS[p.suffix.lower()]
@@ -269,13 +269,13 @@ def save_image(
         a = a[:, :, 0]
     icc = srgb_profile() if profile is None else profile
     if bit_depth == 16:
-        from photostyle.bitdepth import write_16bit
+        from photostyle.files.bitdepth import write_16bit
 
         rgb = a if a.ndim == 3 else np.repeat(a[:, :, None], 3, axis=2)
         rgb = rgb.astype(np.float32) / 255.0 if rgb.dtype == np.uint8 else rgb
         write = lambda tmp: write_16bit(tmp, fmt, rgb, icc, exif)  # noqa: E731
     else:
-        from photostyle.dither import dither_to_uint8
+        from photostyle.files.dither import dither_to_uint8
 
         im = Image.fromarray(dither_to_uint8(a) if dither and a.dtype != np.uint8 else to_uint8(a))
         kwargs: dict = {"icc_profile": icc} if icc else {}

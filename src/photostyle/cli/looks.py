@@ -1,7 +1,7 @@
 """Command-line commands for looks: ``photostyle lut`` and ``photostyle apply``.
 
-Registered on the application in :mod:`photostyle.cli`; the shared options and argument
-helpers are in :mod:`photostyle.cli_options`.
+Registered on the application in :mod:`photostyle.cli.app`; the shared options and argument
+helpers are in :mod:`photostyle.cli.options`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-import photostyle.cli_options as opts
+import photostyle.cli.options as opts
 from photostyle import defaults
 from photostyle.errors import ImageError
 
@@ -45,10 +45,10 @@ def lut(
             work_mp,
         )
         options["strength"] = defaults.check_fraction("--strength", strength)
-        opts.check_lut_path(out, size)
+        opts.check_lut_path(out, size, content, style)
         opts.check_files(None, content, style)
-        from photostyle.io import load_image
-        from photostyle.look import Look
+        from photostyle.files.images import load_image
+        from photostyle.looks.look import Look
         from photostyle.pipeline import transfer
 
         result = transfer(content, style, progress=progress, **options)
@@ -83,15 +83,16 @@ def apply(
     """
     from tqdm import tqdm
 
-    from photostyle.look import Look
-    from photostyle.output import OutputOptions
-    from photostyle.shoot import collect_inputs, run_apply
+    from photostyle.files.output import OutputOptions
+    from photostyle.looks.look import Look
+    from photostyle.looks.shoot import check_outputs_not_inputs, collect_inputs, run_apply
 
     try:
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
         Look.load(look)  # a bad LUT is reported before any photo is touched
         files = collect_inputs(inputs)
+        check_outputs_not_inputs(files, out, Path(look))
         out_opts = OutputOptions(bit_depth, quality, strip_metadata).check()
         out.mkdir(parents=True, exist_ok=True)
     except (ImageError, ValueError, OSError) as exc:
@@ -147,9 +148,9 @@ def video(
         if mode not in ("look", "frames"):
             raise ValueError(f"--mode must be look or frames, got {mode!r}")
         if lut is not None:
-            opts.check_lut_path(lut, 33)
+            opts.check_lut_path(lut, 33, source, style)
         opts.check_files(None, style)
-        from photostyle import video as v
+        from photostyle.looks import video as v
 
         v.check_video_paths(source, out)
         progress(f"reading {keyframes} keyframes")
@@ -164,8 +165,8 @@ def video(
         if mode == "look":
             stats = v.apply_look_to_video(source, out, look, progress)
         else:
-            from photostyle.io import load_image
-            from photostyle.look import Look
+            from photostyle.files.images import load_image
+            from photostyle.looks.look import Look
 
             anchor = Look.fit(frames, results)
             restyle = v.FrameTransfer(load_image(style), anchor, stabilise, **options)

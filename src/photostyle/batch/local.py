@@ -21,8 +21,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from photostyle.atomic import remove_stale
-from photostyle.io import SAVE_FORMATS, ImageError
+from photostyle.files.atomic import remove_stale, same_file
+from photostyle.files.images import SAVE_FORMATS, ImageError
 
 OUTPUT_SUFFIXES = frozenset(SAVE_FORMATS)
 
@@ -111,6 +111,9 @@ def _job(i: int, row: dict[str, str], base: Path, out_dir: Path, seen: dict[Path
             f"output {name!r}: must be a file name ending in .png/.jpg/.tif/.webp/.avif/.heic"
         )
     out = out_dir / name
+    for src in (content, style, cm, sm):
+        if src is not None and same_file(out, src):
+            raise ValueError(f"output {out} would overwrite the input {src}")
     if out in seen:
         raise ValueError(f"output {name} already used by line {seen[out]}")
     seen[out] = i
@@ -121,8 +124,8 @@ def run_job(job: Job, options: dict) -> float:
     """Run one transfer and write its output atomically; returns seconds taken.
 
     ``options``: keyword arguments of ``transfer``, plus ``"output"``: an
-    :class:`~photostyle.output.OutputOptions` (bit depth, profile, metadata)."""
-    from photostyle.output import OutputOptions, write_result
+    :class:`~photostyle.files.output.OutputOptions` (bit depth, profile, metadata)."""
+    from photostyle.files.output import OutputOptions, write_result
     from photostyle.pipeline import transfer
 
     t0 = time.perf_counter()
@@ -193,7 +196,7 @@ def run_batch(
         else:
             todo.append(job)
     if use_ray:
-        from photostyle.batch_ray import run_ray
+        from photostyle.batch.ray_jobs import run_ray
 
         results = run_ray(todo, _safe_run, options, ray_address)
     else:
