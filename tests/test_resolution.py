@@ -96,9 +96,8 @@ def test_transfer_gives_the_same_look_at_every_size(untrained):
 def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
     """work_pixels=0 solves at full size with lam as given (the previous behaviour)."""
     import photostyle.pipeline as pipeline
-    from photostyle.smoothing.exact import ExactSmoother
-
     import photostyle.smoothing.exact as exact
+    from photostyle.smoothing.exact import ExactSmoother
 
     seen, checks = [], []
     real_build = ExactSmoother._build
