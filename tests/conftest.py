@@ -66,3 +66,21 @@ def require_tool(name: str) -> str:
             raise RuntimeError(f"{name} required for this test but missing")
         pytest.skip(f"{name} not available")
     return path
+
+
+def kill_when_started(cmd: list[str], out: Path, pattern: str) -> tuple[dict[str, int], object]:
+    """Run ``cmd`` and SIGKILL it as soon as a file matching ``pattern`` appears in ``out``;
+    then rerun it to completion. Returns the outputs finished before the kill (name ->
+    mtime) and the rerun's ``CompletedProcess``."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (out.is_dir() and any(out.glob(pattern))):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = {p.name: p.stat().st_mtime_ns for p in out.glob(pattern)}
+    return finished, subprocess.run(cmd, capture_output=True, text=True)

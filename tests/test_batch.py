@@ -1,11 +1,9 @@
 import os
-import signal
-import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
+from conftest import kill_when_started
 from typer.testing import CliRunner
 
 from photostyle.batch.local import read_pairs
@@ -98,15 +96,8 @@ def test_batch_survives_sigkill(tmp_path, rng):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "photostyle", "batch", str(csv), "--out", str(out)]
     cmd += ["--smoothing", "exact", "--max-side", "48"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not (out.is_dir() and any(out.glob("out*.png"))):
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    finished = {p.name: p.stat().st_mtime_ns for p in out.glob("out*.png")}
+    finished, res = kill_when_started(cmd, out, "out*.png")
     assert 1 <= len(finished) < 6, "batch should have been killed mid-way"
-    res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert f"{6 - len(finished)} done, {len(finished)} already finished" in res.stderr
     for i in range(6):

@@ -20,11 +20,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from photostyle.files.atomic import remove_stale, same_file
 from photostyle.files.images import SAVE_FORMATS, ImageError
 
 OUTPUT_SUFFIXES = frozenset(SAVE_FORMATS)
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -157,17 +160,23 @@ def _safe_run(job: Job, options: dict, threads: int | None = None) -> tuple[Job,
     return job, None
 
 
-def _local(jobs: list[Job], options: dict, workers: int) -> Iterator[tuple[Job, str | None]]:
+def run_local(
+    jobs: list[J], run: Callable[[J, dict, int | None], R], options: dict, workers: int
+) -> Iterator[R]:
+    """``run(job, options, threads)`` for every job, in this process (``workers <= 1``,
+    ``threads=None``) or in ``workers`` spawned processes sharing the cores
+    (``threads = cores // workers``); yields the results as jobs finish. ``run`` must be
+    importable (a module-level function)."""
     if workers <= 1:
         for job in jobs:
-            yield _safe_run(job, options)
+            yield run(job, options, None)
         return
     import multiprocessing as mp
 
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(_safe_run, job, options, threads) for job in jobs]
+        futures = [pool.submit(run, job, options, threads) for job in jobs]
         for fut in as_completed(futures):
             yield fut.result()
 
@@ -200,7 +209,7 @@ def run_batch(
 
         results = run_ray(todo, _safe_run, options, ray_address)
     else:
-        results = _local(todo, options, workers)
+        results = run_local(todo, _safe_run, options, workers)
     for job, err in results:
         if err is None:
             summary.done.append(job.output)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 J = TypeVar("J")
+R = TypeVar("R")
 
 #: Seconds to wait for a Ray head to accept a TCP connection before giving up.
 CONNECT_TIMEOUT_S = 3.0
@@ -47,13 +48,13 @@ def check_reachable(address: str | None) -> None:
 
 def run_ray(
     jobs: list[J],
-    run: Callable[[J, dict, int], tuple[J, str | None]],
+    run: Callable[[J, dict, int], R],
     options: dict,
     address: str | None = None,
     cpus_per_task: int = 1,
-) -> Iterator[tuple[J, str | None]]:
+) -> Iterator[R]:
     """Submit ``run(job, options, threads)`` as one Ray task per job; yields its results
-    (``(job, error or None)``) as tasks finish. ``run`` must be importable on the nodes."""
+    (batch: ``(job, error or None)``) as tasks finish. ``run`` must be importable on the nodes."""
     try:
         import ray
     except ImportError:

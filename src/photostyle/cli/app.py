@@ -1,5 +1,5 @@
-"""Command-line interface: ``photostyle transfer | batch | lut | apply | video | smooth | serve``
-(and the tools ``train | bench | warmup``).
+"""Command-line interface: ``photostyle transfer | batch | dataset | lut | apply | video |
+smooth | serve`` (and the tools ``train | bench | warmup``).
 
 Input problems print one line ``error: <file>: <problem>`` on stderr and exit with code 2.
 """
@@ -253,9 +253,11 @@ def serve(
     run_server(host, port, max_file_mb)
 
 
-from photostyle.cli.looks import apply, lut, video  # noqa: E402 (defined beside, registered here)
+from photostyle.cli.dataset import dataset  # noqa: E402 (defined beside, registered here)
+from photostyle.cli.looks import apply, lut, video  # noqa: E402
 from photostyle.cli.tools import bench, train, warmup  # noqa: E402
 
+app.command(name="dataset")(dataset)
 app.command(name="lut")(lut)
 app.command(name="apply")(apply)
 app.command(name="video")(video)
