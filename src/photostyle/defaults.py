@@ -44,3 +44,10 @@ def check_fraction(name: str, value: float) -> float:
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {value!r}")
     return v
+
+
+#: Noise-aware smoothing (:mod:`photostyle.smoothing.noise`): every local affine model of the
+#: transfer (guided preview, exact smoothing's matting affinity, guided smoothing) treats window
+#: variation below ``DEFAULT_NOISE_FACTOR`` times the content's noise floor as flat. 0 gives
+#: the paper's fixed eps. Chosen on pairs-wide (benchmarks/results/quality.json).
+DEFAULT_NOISE_FACTOR = 4.0

@@ -11,6 +11,8 @@ All images are ``H x W x 3`` float32 RGB in [0, 1].
 * :func:`affine_residual`: RMS residual (in 1/255 units) of the best affine colour map
   ``out ~ A content + b`` fitted on every 3x3 window (lower = more photorealistic: a
   locally affine colour change adds no new edges or textures).
+* :func:`grain_gain`: how much the output amplifies the content's grain in its flat regions
+  (1 = the content's own grain, above 1 = amplified; lower is better down to about 1).
 """
 
 from __future__ import annotations
@@ -95,3 +97,26 @@ def affine_residual(content: np.ndarray, output: np.ndarray, eps: float = 1e-6) 
         fit = sum(co[i] * full[i][j] * co[j] for i in range(3) for j in range(3))
         res.append((var_o - fit).clamp_min(0))
     return float(torch.stack(res).mean().sqrt() * 255)
+
+
+#: Rec. 709 luma weights.
+REC709 = np.array([0.2126, 0.7152, 0.0722], np.float64)
+
+
+def grain_gain(content: np.ndarray, output: np.ndarray, size: int = 5) -> float:
+    """Grain gain of ``output`` over ``content`` (both ``H x W x 3`` in [0, 1], same size).
+
+    ``Y`` = Rec. 709 luminance; high-pass ``h(X) = X - box_5x5(X)``; flat pixels: those whose
+    5 x 5 standard deviation of the content's ``Y`` is in the lowest quarter of the image;
+    ``gain = std(h(Y_out)[flat]) / max(std(h(Y_content)[flat]), 1/255)``.
+    """
+    from scipy.ndimage import uniform_filter
+
+    if content.shape != output.shape:
+        raise ValueError(f"shapes differ: content {content.shape}, output {output.shape}")
+    yc, yo = (np.asarray(a, np.float64) @ REC709 for a in (content, output))
+    box = lambda x: uniform_filter(x, size, mode="reflect")  # noqa: E731
+    local_std = np.sqrt(np.clip(box(yc * yc) - box(yc) ** 2, 0, None))
+    flat = local_std <= np.quantile(local_std, 0.25)
+    hc, ho = yc - box(yc), yo - box(yo)
+    return float(ho[flat].std() / max(hc[flat].std(), 1 / 255))

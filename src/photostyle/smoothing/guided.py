@@ -72,6 +72,7 @@ def guided_filter_torch(
     radius: int,
     eps: float,
     prior: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    limit: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Window-averaged guided-filter coefficients for ``guide`` 3xHxW and ``src`` CxHxW.
 
@@ -81,6 +82,10 @@ def guided_filter_torch(
     the window means of guide and source)::
 
         a_k = (Sigma_k + eps U)^-1 (cov_k(I, p) + eps g_k U)
+
+    ``limit(a, v)`` (optional) replaces each window's ``a_k`` before ``b_k = mean_k(p) -
+    a_k^T mu_k`` and the averaging; ``v`` is the window's mean colour variance
+    ``trace(Sigma_k) / 3`` (``H x W``), as :func:`photostyle.smoothing.noise.gain_limit` uses.
     """
     mu = box_mean(guide, radius)  # 3 x H x W
     mp = box_mean(src, radius)  # C x H x W
@@ -101,6 +106,8 @@ def guided_filter_torch(
     inv = torch.stack([i00, i01, i02, i01, i11, i12, i02, i12, i22]).view(3, 3, 1, *i00.shape)
     a = inv * cov_ip.unsqueeze(0)  # 3 x 3 x C x H x W
     a = a.sum(1)  # 3 x C x H x W
+    if limit is not None:
+        a = limit(a, (var(0, 0) + var(1, 1) + var(2, 2)) / 3 - eps)
     b = mp - (a * mu.unsqueeze(1)).sum(0)
     return box_mean(a, radius), box_mean(b, radius)
 

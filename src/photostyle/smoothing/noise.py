@@ -1,0 +1,102 @@
+"""Noise-aware local affine models: no grain where the style brightens a flat region.
+
+Every local affine model of the transfer (the exact smoothing, the guided filter, the affine
+upsampling) makes the result ``R`` a locally affine function of the content ``I``: on each
+small window ``k``, ``R ~ a_k^T I + b_k``. Where the window's colours vary only by the
+content's noise (a flat sky, a black night sky, JPEG blocks), the data still fix a gain
+``|a_k|`` of 10-30 when the style brightens or stretches the region (the matting affinity's
+``eps = 1e-7`` lets them): the noise is multiplied like signal and becomes visible grain.
+
+The remedy here limits the gain, not the fit: the result is re-fitted as a local affine
+function of the content on 3 x 3 windows (the guided filter's equations with a small ridge,
+He et al. 2013), and each window's gain is shrunk to at most::
+
+    |a_k| <= G * sqrt(1 + v_k / (k sigma^2)),     |a| = ||a||_F / sqrt(3)  (identity: 1)
+
+``v_k = trace(Sigma_k) / 3`` the window's colour variance, ``sigma^2`` the content's noise
+floor (:func:`noise_variance`), ``G = max_gain`` and ``k = factor``: a window whose variation
+is at the noise level keeps at most ``G`` times its grain, one with real structure
+(``v_k >> k sigma^2``) keeps the gain the data want. ``b_k`` then keeps the window mean, so a
+flat region gets the result's colour, gently graded, with the content's own grain. The exact
+smoothing itself (``photostyle smooth``, the paper's F2) is unchanged; :func:`transfer` applies
+the limit to its result (exact or guided) at the working resolution.
+
+:func:`noise_variance` measures ``sigma^2`` on the image at the size the models run at (the
+working resolution, so it is relative, not in pixels): the ``FLAT_PERCENTILE``-th percentile of
+the 3 x 3 window variance (mean of the channels), i.e. the variation of the flattest part of
+the photo, which in a real photo is its sensor noise and compression residue (JPEG's 8 x 8
+block steps included). It is floored at one quantisation step and capped at ``MAX_VARIANCE``
+(a photo with no flat area gets the variance of its finest texture otherwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Percentile of the 3 x 3 window variance taken as the noise floor (the median of the
+#: flattest quarter of the image).
+FLAT_PERCENTILE = 12.5
+#: Bounds of the measured floor (variance in [0, 1]^2 units: std 0.5/255 .. 6/255).
+MIN_VARIANCE = (0.5 / 255) ** 2
+MAX_VARIANCE = (6 / 255) ** 2
+#: Ridge of the re-fit (small: where the gain is not limited, the re-fit reproduces R).
+REFIT_EPS = 1e-6
+
+
+def window_variance(image: np.ndarray) -> np.ndarray:
+    """``H x W`` mean over channels of the variance in the 3 x 3 window around each pixel
+    (``image``: ``H x W x 3`` float in [0, 1]; borders reflected)."""
+    from scipy.ndimage import uniform_filter
+
+    x = image.astype(np.float64)
+    m = uniform_filter(x, (3, 3, 1), mode="reflect")
+    m2 = uniform_filter(x * x, (3, 3, 1), mode="reflect")
+    return np.clip(m2 - m * m, 0, None).mean(2)
+
+
+def noise_variance(image: np.ndarray) -> float:
+    """The noise floor ``sigma^2`` of ``image`` (``H x W x 3`` float in [0, 1]), see the module
+    docstring: a variance in [0, 1]^2 units in ``[MIN_VARIANCE, MAX_VARIANCE]``."""
+    v = float(np.percentile(window_variance(image), FLAT_PERCENTILE))
+    return min(max(v, MIN_VARIANCE), MAX_VARIANCE)
+
+
+def gain_limit(variance: float, factor: float, max_gain: float):  # noqa: ANN201
+    """``limit(a, v)`` for :func:`photostyle.smoothing.guided.guided_filter_torch`: shrinks
+    each window's ``a`` (``3 x 3 x H x W``) to the bound of the module docstring."""
+    import torch
+
+    scale = 1.0 / (factor * variance)
+
+    def limit(a: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        allowed = max_gain * torch.sqrt(1 + v.clamp_min(0) * scale)
+        norm = torch.linalg.vector_norm(a, dim=(0, 1)) / np.sqrt(3)
+        return a * (allowed / norm.clamp_min(1e-12)).clamp_(max=1.0)
+
+    return limit
+
+
+def limit_noise_gain(
+    content: np.ndarray,
+    result: np.ndarray,
+    variance: float,
+    factor: float,
+    max_gain: float,
+    device: str = "cpu",
+) -> np.ndarray:
+    """``result`` re-fitted as a local affine function of ``content`` with the gain bounded
+    where the content is flat (module docstring). Both ``H x W x 3`` float32 in [0, 1], same
+    size; ``device`` resolved. Returns ``H x W x 3`` float32 in [0, 1]."""
+    import torch
+
+    from photostyle.smoothing.guided import guided_filter_torch
+
+    g, p = (
+        torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), np.float64)).to(device)
+        for x in (content, result)
+    )
+    with torch.no_grad():
+        lim = gain_limit(variance, factor, max_gain)
+        a, b = guided_filter_torch(g, p, 1, REFIT_EPS, limit=lim)
+        q = (a * g.unsqueeze(1)).sum(0) + b
+    return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy().astype(np.float32)
