@@ -1,28 +1,37 @@
-"""Quality and speed of photostyle on the 10 dpst-dev pairs, against DPST and a colour baseline.
+"""Quality and speed of photostyle on two sets, against today's default, DPST and a colour baseline.
 
-Methods (all on the full-size content, ~700x460):
+Sets (``../shared/data``):
 
-* ``ours_masks_exact``  : transfer with the published masks and the defaults: exact smoothing,
-  colour fix and detail match (guided preview, global colour map and detail gains to the
-  style, then one exact smoothing)
-* ``ours_masks_exact_colour``: same with the colour fix only (no detail match)
-* ``ours_masks_exact_nofix``: neither fix (the paper's plain F1 -> F2)
-* ``ours_masks_guided`` : masks, guided-filter smoothing (with both fixes)
-* ``ours_masks_none``   : masks, no smoothing, no fixes (stylization upsampled)
-* ``ours_auto_exact``   : automatic labels instead of masks, exact smoothing
-* ``ours_nolabels_exact``: no labels at all, exact smoothing (shows what automatic labels add)
-* ``dpst``              : the published results of Luan et al. (read from disk, no timing)
-* ``color_matcher_mkl`` : classical colour transfer (``color-matcher`` package, MKL)
+* ``dpst-dev``: the 10 pairs of Luan et al. with their colour-coded masks and published
+  results (``dpst``, read from disk, no timing);
+* ``pairs-wide``: 60 BSDS500 pairs nobody tuned on (no masks), where every new parameter was
+  chosen.
 
-Metrics (see :mod:`photostyle.metrics`): structure SSIM (content vs output, higher better),
-Gram distance and Lab sliced Wasserstein (output vs style, lower better), affine residual
-(lower = more photorealistic), seconds per pair (end to end, model already loaded).
-``--max-sides`` adds a sweep of the stylization resolution (masks + exact) used to choose the
-default ``max_side``. Writes ``benchmarks/results/quality.json`` and ``quality_sheet.png``
-(content | style | ours | DPST). Run on a quiet machine: timings are wall clock.
+Methods (``ours_*`` are the defaults with the named change; ``baseline_*`` is the default
+before the noise-aware result and the per-label statistics, ``noise_aware=False,
+region_stats=False``, run in the same process for the speed and quality comparison):
+
+* dpst-dev: ``ours_masks_exact`` (the default with the published masks),
+  ``ours_masks_exact_global`` (global colour/detail statistics), ``baseline_masks_exact``,
+  ``ours_masks_exact_colour`` (no detail match), ``ours_masks_exact_nofix`` (the paper's plain
+  F1 -> F2, noise-aware), ``ours_masks_guided``, ``ours_masks_none`` (stylization only),
+  ``ours_auto_exact`` (automatic labels), ``ours_nolabels_exact``, ``color_matcher_mkl``;
+* pairs-wide: ``ours_nolabels_exact`` (the default), ``baseline_nolabels_exact``,
+  ``ours_auto_exact``.
+
+Metrics (:mod:`photostyle.metrics`): structure SSIM (content vs output, higher better), Gram
+distance and Lab sliced Wasserstein (``swd_lab``, the colour distance; output vs style, lower
+better), affine residual (lower = more photorealistic), grain gain (1 = the content's own
+grain, above = amplified), seconds per pair (model loaded). Per set: means, the 5 worst pairs
+of the default by each metric, and contact sheets of the 8 worst by grain gain and by colour
+distance (content | style | default | baseline [| DPST]). With masks, ``region_colour``: for
+every content label with a style partner, the colour distance of its region to the partner
+region, default vs global statistics. Writes ``benchmarks/results/quality.json`` and
+``quality_{set}_{grain,colour}.png``. Run on a quiet machine: timings are wall clock.
 """
 
 import argparse
+import csv
 import json
 import platform
 import time
@@ -34,9 +43,10 @@ from PIL import Image
 
 from photostyle import transfer
 from photostyle.cli.webapp import side_by_side
-from photostyle.files.images import load_image, save_image
+from photostyle.files.images import load_image
 from photostyle.metrics import (
     affine_residual,
+    grain_gain,
     gram_distance,
     sliced_wasserstein_lab,
     structure_ssim,
@@ -44,8 +54,13 @@ from photostyle.metrics import (
 from photostyle.photowct.vgg import VGGEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
-DPST = ROOT.parent / "shared" / "data" / "dpst-dev"
+DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "benchmarks" / "results"
+BASE = {"noise_aware": False, "region_stats": False}
+NOFIX = {"colour_fix": False, "detail_match": False}
+DEFAULT = {"dpst-dev": "ours_masks_exact", "pairs-wide": "ours_nolabels_exact"}
+BASELINE = {"dpst-dev": "baseline_masks_exact", "pairs-wide": "baseline_nolabels_exact"}
+HIGHER_IS_BETTER = {"structure_ssim"}
 
 
 def color_matcher_mkl(content: np.ndarray, style: np.ndarray) -> np.ndarray:
@@ -57,18 +72,24 @@ def color_matcher_mkl(content: np.ndarray, style: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1).astype(np.float32)
 
 
-def methods(masks: tuple[Path, Path]) -> dict:
-    cm, sm = masks
-    lab = {"content_labels": cm, "style_labels": sm}
-    nofix = {"colour_fix": False, "detail_match": False}
+def methods(set_name: str, masks: tuple[Path, Path] | None) -> dict:
+    if set_name == "pairs-wide":
+        return {
+            "ours_nolabels_exact": lambda c, s: transfer(c, s),
+            "baseline_nolabels_exact": lambda c, s: transfer(c, s, **BASE),
+            "ours_auto_exact": lambda c, s: transfer(c, s, auto_labels=True),
+        }
+    lab = {"content_labels": masks[0], "style_labels": masks[1]}
     return {
-        "ours_masks_exact": lambda c, s: transfer(c, s, smoothing="exact", **lab),
+        "ours_masks_exact": lambda c, s: transfer(c, s, **lab),
+        "ours_masks_exact_global": lambda c, s: transfer(c, s, region_stats=False, **lab),
+        "baseline_masks_exact": lambda c, s: transfer(c, s, **BASE, **lab),
         "ours_masks_exact_colour": lambda c, s: transfer(c, s, detail_match=False, **lab),
-        "ours_masks_exact_nofix": lambda c, s: transfer(c, s, **nofix, **lab),
+        "ours_masks_exact_nofix": lambda c, s: transfer(c, s, **NOFIX, **lab),
         "ours_masks_guided": lambda c, s: transfer(c, s, smoothing="guided", **lab),
-        "ours_masks_none": lambda c, s: transfer(c, s, smoothing=None, **nofix, **lab),
-        "ours_auto_exact": lambda c, s: transfer(c, s, smoothing="exact", auto_labels=True),
-        "ours_nolabels_exact": lambda c, s: transfer(c, s, smoothing="exact"),
+        "ours_masks_none": lambda c, s: transfer(c, s, smoothing=None, **NOFIX, **lab),
+        "ours_auto_exact": lambda c, s: transfer(c, s, auto_labels=True),
+        "ours_nolabels_exact": lambda c, s: transfer(c, s),
         "color_matcher_mkl": color_matcher_mkl,
     }
 
@@ -79,96 +100,152 @@ def score(c: np.ndarray, s: np.ndarray, out: np.ndarray, enc: VGGEncoder) -> dic
         "gram": gram_distance(out, s, enc),
         "swd_lab": sliced_wasserstein_lab(out, s),
         "affine_residual": affine_residual(c, out),
+        "grain_gain": grain_gain(c, out),
     }
+
+
+def pairs(set_name: str) -> list[tuple[str, Path, Path, tuple[Path, Path] | None]]:
+    """``(id, content, style, masks or None)`` of a set."""
+    if set_name == "dpst-dev":
+        d = DATA / "dpst-dev"
+        return [
+            (
+                p.stem,
+                p,
+                d / "style" / p.name,
+                (d / "content_seg" / p.name, d / "style_seg" / p.name),
+            )
+            for p in sorted((d / "content").glob("*.png"))
+        ]
+    d = DATA / "pairs-wide"
+    with open(d / "pairs.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [(Path(r["output"]).stem, d / r["content"], d / r["style"], None) for r in rows]
+
+
+def region_colour(c_out: dict, masks: tuple[Path, Path], c: np.ndarray, s: np.ndarray) -> dict:
+    """Per partnered label: colour distance of the output region to the style's partner
+    region, for the default and for global statistics."""
+    from photostyle.colour import _regions
+    from photostyle.labels import load_labels
+
+    lc, ls = load_labels(masks[0], c.shape[:2]), load_labels(masks[1], s.shape[:2])
+    partners, li, lr = _regions((lc, ls), c.shape[:2], s.shape[:2])
+    ref = s.reshape(-1, 3)
+    out = {}
+    for lab, slab in partners.items():
+        target = ref[lr == slab][:, None]
+        out[str(lab)] = {
+            k: sliced_wasserstein_lab(c_out[k].reshape(-1, 3)[li == lab][:, None], target)
+            for k in ("ours_masks_exact", "ours_masks_exact_global")
+        }
+    return out
+
+
+def run_set(set_name: str, enc: VGGEncoder, limit: int | None, chosen: list | None) -> dict:
+    per_pair, sheet, regions = {}, {}, {}
+    for pid, cp, sp, masks in pairs(set_name)[:limit]:
+        c, s = load_image(cp), load_image(sp)
+        row: dict = {"size": list(c.shape[:2])}
+        outs = {}
+        for m, fn in methods(set_name, masks).items():
+            if chosen and m not in chosen and m not in (DEFAULT[set_name], BASELINE[set_name]):
+                continue
+            t0 = time.perf_counter()
+            outs[m] = fn(c, s)
+            row[m] = {"seconds": time.perf_counter() - t0, **score(c, s, outs[m], enc)}
+        tiles = [c, s, outs[DEFAULT[set_name]], outs[BASELINE[set_name]]]
+        if masks is not None:
+            dpst = load_image(DATA / "dpst-dev" / "dpst_result" / cp.name)
+            row["dpst"] = score(c, s, dpst, enc)
+            tiles.append(dpst)
+            if "ours_masks_exact_global" in outs:
+                regions[pid] = region_colour(outs, masks, c, s)
+        sheet[pid] = [side_by_side(tiles, 120)]
+        per_pair[pid] = row
+        print(
+            set_name,
+            pid,
+            {m: round(v["grain_gain"], 2) for m, v in row.items() if isinstance(v, dict)},
+            flush=True,
+        )  # noqa: E501
+    return summarise(set_name, per_pair, sheet, regions)
+
+
+def summarise(set_name: str, per_pair: dict, sheet: dict, regions: dict) -> dict:
+    ids = list(per_pair)
+    keys = [k for k in per_pair[ids[0]] if isinstance(per_pair[ids[0]][k], dict)]
+    mean = {
+        k: {m: float(np.mean([per_pair[i][k][m] for i in ids])) for m in per_pair[ids[0]][k]}
+        for k in keys
+    }  # noqa: E501
+    worst = {}
+    for k in (DEFAULT[set_name], BASELINE[set_name]):
+        worst[k] = {}
+        for m in per_pair[ids[0]][k]:
+            order = sorted(ids, key=lambda i: per_pair[i][k][m], reverse=m not in HIGHER_IS_BETTER)
+            worst[k][m] = [[i, round(per_pair[i][k][m], 4)] for i in order[:5]]
+    d, b = DEFAULT[set_name], BASELINE[set_name]
+    for m, name in (("grain_gain", "grain"), ("swd_lab", "colour")):
+        order = sorted(ids, key=lambda i: per_pair[i][d][m], reverse=True)[:8]
+        contact_sheet([sheet[i][0] for i in order], OUT / f"quality_{set_name}_{name}.png")
+    md, mb = mean[d], mean[b]
+    worst_grain = max(per_pair[i][d]["grain_gain"] for i in ids)
+    goals = {
+        "grain_mean_le_1": md["grain_gain"] <= 1.0,
+        "grain_worst_le_2": worst_grain <= 2.0,
+        "structure_no_worse": md["structure_ssim"] >= mb["structure_ssim"],
+        "affine_no_worse": md["affine_residual"] <= mb["affine_residual"],
+        "colour_no_worse": md["swd_lab"] <= mb["swd_lab"],
+        "gram_within_5pct": md["gram"] <= 1.05 * mb["gram"],
+        "speed_within_10pct": md["seconds"] <= 1.10 * mb["seconds"],
+    }
+    out = {"pairs": ids, "mean": mean, "worst": worst, "goals": goals, "per_pair": per_pair}
+    if regions:
+        closer = [
+            v["ours_masks_exact"] < v["ours_masks_exact_global"]
+            for r in regions.values()
+            for v in r.values()
+        ]  # noqa: E501
+        out["region_colour"] = regions
+        goals["every_region_closer_than_global"] = all(closer)
+        out["regions_closer"] = f"{sum(closer)} of {len(closer)}"
+    return out
+
+
+def contact_sheet(rows: list[np.ndarray], path: Path) -> None:
+    """Rows of tiles (already joined side by side), padded to one width, stacked."""
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    Image.fromarray(np.concatenate(rows)).save(path)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--limit", type=int, default=None, help="only the first N pairs")
+    ap.add_argument("--sets", default="dpst-dev,pairs-wide", help="comma-separated sets")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N pairs of a set")
     ap.add_argument("--methods", default=None, help="comma-separated subset of the methods")
     ap.add_argument("--out", default="quality.json", help="JSON file name in results/")
-    ap.add_argument(
-        "--max-sides", default="", help="comma list for the max_side sweep, e.g. 256,384,512,700"
-    )
-    ap.add_argument("--save-outputs", type=Path, default=None, help="folder for all result images")
     args = ap.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
-    names = sorted(p.stem for p in (DPST / "content").glob("*.png"))[: args.limit]
     enc = VGGEncoder()
     transfer(np.zeros((32, 32, 3), np.float32), np.zeros((32, 32, 3), np.float32))  # load models
     chosen = args.methods.split(",") if args.methods else None
-    per_pair: dict = {}
-    sheet_rows = []
-    for n in names:
-        c, s = load_image(DPST / "content" / f"{n}.png"), load_image(DPST / "style" / f"{n}.png")
-        masks = (DPST / "content_seg" / f"{n}.png", DPST / "style_seg" / f"{n}.png")
-        row: dict = {"size": list(c.shape[:2])}
-        outs = {}
-        for m, fn in methods(masks).items():
-            if chosen and m not in chosen:
-                continue
-            t0 = time.perf_counter()
-            outs[m] = fn(c, s)
-            row[m] = {"seconds": time.perf_counter() - t0, **score(c, s, outs[m], enc)}
-        dpst = load_image(DPST / "dpst_result" / f"{n}.png")
-        row["dpst"] = score(c, s, dpst, enc)
-        for ms in [int(v) for v in args.max_sides.split(",") if v]:
-            t0 = time.perf_counter()
-            o = transfer(
-                c, s, smoothing="exact", max_side=ms, content_labels=masks[0], style_labels=masks[1]
-            )
-            row[f"max_side_{ms}"] = {"seconds": time.perf_counter() - t0, **score(c, s, o, enc)}
-        per_pair[n] = row
-        if args.save_outputs:
-            args.save_outputs.mkdir(parents=True, exist_ok=True)
-            for m, o in outs.items():
-                save_image(args.save_outputs / f"{n}_{m}.png", o)
-        sheet_rows.append([c, s, outs["ours_masks_exact"], dpst])
-        print(
-            n, {m: round(v["gram"], 3) for m, v in row.items() if isinstance(v, dict)}, flush=True
-        )
-    keys = [k for k in per_pair[names[0]] if isinstance(per_pair[names[0]][k], dict)]
-    mean = {
-        k: {
-            metric: float(np.mean([per_pair[n][k][metric] for n in names]))
-            for metric in per_pair[names[0]][k]
-        }
-        for k in keys
-    }
-    ours, dp = mean["ours_masks_exact"], mean["dpst"]
-    goals = {
-        "structure_better_than_dpst": ours["structure_ssim"] > dp["structure_ssim"],
-        "affine_residual_better_than_dpst": ours["affine_residual"] < dp["affine_residual"],
-        "colour_distance_better_than_dpst": ours["swd_lab"] < dp["swd_lab"],
-        "gram_within_10pct_of_dpst": ours["gram"] <= 1.10 * dp["gram"],
-        "seconds_per_pair_le_10": ours["seconds"] <= 10.0,
-    }
     OUT.mkdir(parents=True, exist_ok=True)
     result = {
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
-        "pairs": names,
-        "mean": mean,
-        "goals": goals,
-        "per_pair": per_pair,
+        "date": time.strftime("%Y-%m-%d"),
+        "sets": {},
     }
-    (OUT / args.out).write_text(json.dumps(result, indent=1))
-    if args.out == "quality.json":
-        contact_sheet(sheet_rows, OUT / "quality_sheet.png")
-    for k, v in mean.items():
-        print(f"{k:22s} " + " ".join(f"{m}={x:.4g}" for m, x in v.items()))
-    print(json.dumps(goals, indent=1))
-
-
-def contact_sheet(rows: list[list[np.ndarray]], path: Path, height: int = 160) -> None:
-    """Rows of images (content | style | ours | DPST), each scaled to ``height`` pixels."""
-    out_rows = [side_by_side(imgs, height) for imgs in rows]
-    width = max(r.shape[1] for r in out_rows)
-    out_rows = [
-        np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in out_rows
-    ]
-    Image.fromarray(np.concatenate(out_rows)).save(path)
+    for set_name in args.sets.split(","):
+        result["sets"][set_name] = run_set(set_name, enc, args.limit, chosen)
+        (OUT / args.out).write_text(json.dumps(result, indent=1))
+    for set_name, r in result["sets"].items():
+        print(f"== {set_name}")
+        for k, v in r["mean"].items():
+            print(f"{k:26s} " + " ".join(f"{m}={x:.4g}" for m, x in v.items()))
+        print(json.dumps(r["goals"]), r.get("regions_closer", ""))
 
 
 if __name__ == "__main__":

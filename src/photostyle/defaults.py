@@ -46,8 +46,13 @@ def check_fraction(name: str, value: float) -> float:
     return v
 
 
-#: Noise-aware smoothing (:mod:`photostyle.smoothing.noise`): every local affine model of the
-#: transfer (guided preview, exact smoothing's matting affinity, guided smoothing) treats window
-#: variation below ``DEFAULT_NOISE_FACTOR`` times the content's noise floor as flat. 0 gives
-#: the paper's fixed eps. Chosen on pairs-wide (benchmarks/results/quality.json).
-DEFAULT_NOISE_FACTOR = 4.0
+#: Noise-aware result (:mod:`photostyle.smoothing.noise`): the smoothed result is re-fitted
+#: as a local affine function of the content with the gain bounded where the content is flat
+#: (below its noise floor), at the working size and in the affine upsampling, so that flat
+#: noisy regions keep their own grain instead of an amplified one. ``False``: the paper's F2
+#: result as it comes. Its constants were chosen on pairs-wide (benchmarks/results/quality.json).
+DEFAULT_NOISE_AWARE = True
+
+#: Per-label statistics: with label maps (given or automatic), the colour fix and the detail
+#: match work per region (the WCT's region rule), joined with soft weights.
+DEFAULT_REGION_STATS = True

@@ -20,6 +20,8 @@ from photostyle.defaults import (
     DEFAULT_DETAIL_MATCH,
     DEFAULT_LAM,
     DEFAULT_MAX_SIDE,
+    DEFAULT_NOISE_AWARE,
+    DEFAULT_REGION_STATS,
     DEFAULT_STRENGTH,
     DEFAULT_WORK_PIXELS,
     check_fraction,
@@ -34,6 +36,7 @@ from photostyle.photowct.weights import load_decoders
 from photostyle.smoothing.exact import DEFAULT_RTOL, ExactSmoother
 from photostyle.smoothing.guided import DEFAULT_RADIUS, guided_smooth
 from photostyle.smoothing.inputs import check_lam
+from photostyle.smoothing.noise import NoiseLimit
 from photostyle.smoothing.resolution import (
     WorkScale,
     to_work,
@@ -89,6 +92,8 @@ def transfer(
     auto_labels: bool | int = False,
     colour_fix: bool = DEFAULT_COLOUR_FIX,
     detail_match: bool = DEFAULT_DETAIL_MATCH,
+    noise_aware: bool = DEFAULT_NOISE_AWARE,
+    region_stats: bool = DEFAULT_REGION_STATS,
     device: str = "auto",
     progress: Callable[..., None] | None = None,
     report: dict | None = None,
@@ -124,12 +129,20 @@ def transfer(
             final smoothing. With either fix, the stylized image is first smoothed with the
             guided filter (a preview whose statistics are matched), then smoothed once with
             the chosen method; with neither, the result is the paper's plain F1 -> F2.
+        noise_aware: re-fit the smoothed result as a local affine function of the content
+            with the gain bounded where the content is flat (below its noise floor, measured
+            at the working size), here and in the affine upsampling, so that flat noisy
+            regions are not turned into grain (:mod:`photostyle.smoothing.noise`); ``False``:
+            the paper's F2 result as it comes.
+        region_stats: with label maps (given or automatic), the colour fix and the detail
+            match work per region (:mod:`photostyle.colour`); ``False``: global statistics.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         progress: optional callback ``progress(message, fraction=None)``: a message per
             stage, and the running solve's fraction with its time left
             (:mod:`photostyle.progress`).
-        report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}`` and,
-            with automatic labels, ``{"auto_labels": K}``.
+        report: optional dict; receives ``{"fallbacks": {level: {label: reason}}}``,
+            ``{"noise_variance": sigma^2}`` (noise-aware) and, with automatic labels,
+            ``{"auto_labels": K}``.
 
     Returns:
         The result at the content's full size, as the same kind of object as ``content``.
@@ -196,14 +209,21 @@ def transfer(
         report["fallbacks"] = fallbacks
     y = y[0].permute(1, 2, 0).cpu().numpy()
     fixes = (colour_fix, detail_match)
-    result = _smooth(c_work, y, (s_small, s), smoothing, lam, dev, fixes, progress, scale)
+    regions = (lc, ls) if region_stats and lc is not None else None
+    result = _smooth(c_work, y, (s_small, s), smoothing, lam, dev, fixes, progress, scale, regions)
+    limit = None
+    if noise_aware and smoothing is not None:
+        limit = NoiseLimit.of(c_work, scale)
+        result = limit.apply(c_work, result, dev)
+        if report is not None:
+            report["noise_variance"] = limit.variance
     if scale.upsampled:
         if progress:
             progress("upsampling to full size")
         if smoothing is None:
             result = resize_float(result, c.shape[1::-1])
         else:
-            result = upsample_result(c_work, result, c)
+            result = upsample_result(c_work, result, c, limit=limit)
     if strength != 1.0:
         result = c + np.float32(strength) * (result - c)
     return like(result, content)
@@ -219,12 +239,14 @@ def _smooth(
     fixes: tuple[bool, bool],
     progress: Callable[..., None] | None,
     scale: WorkScale,
+    regions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """F2 on the content ``c`` (at the working size) with ``Y = y``, after the optional
     statistics match; ``lam`` and the guided radius are scaled by ``scale``.
 
     ``styles``: the style at stylization size (for the colour statistics) and at full size (for
-    the detail energies); ``fixes``: ``(colour_fix, detail_match)``. With a fix, ``Y`` is
+    the detail energies); ``fixes``: ``(colour_fix, detail_match)``; ``regions``: the label
+    maps of content and style for per-region statistics (or ``None``). With a fix, ``Y`` is
     replaced by ``match(guided(Y))`` (colour map, then detail gains, measured on a guided-filter
     preview of the result) and then smoothed once.
     """
@@ -241,9 +263,9 @@ def _smooth(
         if smoothing is not None:
             y = guided_smooth(c, y, radius=radius, device=dev)
         if colour_fix:
-            y = match_colour(y, styles[0])
+            y = match_colour(y, styles[0], regions)
         if detail:
-            y = match_detail(y, styles[1])
+            y = match_detail(y, styles[1], regions)
     if smoothing is None:
         return y
     if progress:

@@ -113,26 +113,32 @@ def guided_filter_torch(
 
 
 def fast_guided_filter(
-    guide: torch.Tensor, src: torch.Tensor, radius: int, eps: float, subsample: int = 1
+    guide: torch.Tensor,
+    src: torch.Tensor,
+    radius: int,
+    eps: float,
+    subsample: int = 1,
+    limit: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Guided filter with the coefficients computed at ``1/subsample`` resolution.
 
     He and Sun's "fast guided filter" (2015): ``mean(a)``, ``mean(b)`` are computed on
     area-downsampled inputs with radius ``radius / subsample`` and bilinearly upsampled; the
     output ``q = mean(a)^T I + mean(b)`` uses the full-resolution guide, so edges stay sharp.
-    ``subsample=1`` is the exact guided filter. Shapes as in :func:`guided_filter_torch`.
+    ``subsample=1`` is the exact guided filter. Shapes and ``limit`` as in
+    :func:`guided_filter_torch`.
     """
     h, w = guide.shape[-2:]
     if subsample > 1 and min(h, w) >= 4 * subsample:
         g_lo = F.avg_pool2d(guide[None], subsample, ceil_mode=True)[0]
         p_lo = F.avg_pool2d(src[None], subsample, ceil_mode=True)[0]
-        a, b = guided_filter_torch(g_lo, p_lo, max(1, round(radius / subsample)), eps)
+        a, b = guided_filter_torch(g_lo, p_lo, max(1, round(radius / subsample)), eps, limit=limit)
         c = src.shape[0]
         coef = torch.cat([a.reshape(3 * c, *a.shape[-2:]), b])[None]
         coef = F.interpolate(coef, size=(h, w), mode="bilinear", align_corners=False)[0]
         a, b = coef[: 3 * c].reshape(3, c, h, w), coef[3 * c :]
     else:
-        a, b = guided_filter_torch(guide, src, radius, eps)
+        a, b = guided_filter_torch(guide, src, radius, eps, limit=limit)
     return (a * guide.unsqueeze(1)).sum(0) + b
 
 

@@ -31,6 +31,8 @@ block steps included). It is floored at one quantisation step and capped at ``MA
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 #: Percentile of the 3 x 3 window variance taken as the noise floor (the median of the
@@ -41,6 +43,13 @@ MIN_VARIANCE = (0.5 / 255) ** 2
 MAX_VARIANCE = (6 / 255) ** 2
 #: Ridge of the re-fit (small: where the gain is not limited, the re-fit reproduces R).
 REFIT_EPS = 1e-6
+#: Window radius of the re-fit at the reference resolution (0.4 MP; scaled to the working
+#: size like every length, :class:`photostyle.smoothing.resolution.WorkScale`), the noise
+#: factor ``k`` and the gain bound ``G`` of the module docstring. Chosen on pairs-wide
+#: (benchmarks/results/quality.json).
+NOISE_RADIUS = 5.0
+NOISE_FACTOR = 4.0
+NOISE_MAX_GAIN = 0.75
 
 
 def window_variance(image: np.ndarray) -> np.ndarray:
@@ -80,23 +89,53 @@ def limit_noise_gain(
     content: np.ndarray,
     result: np.ndarray,
     variance: float,
-    factor: float,
-    max_gain: float,
+    factor: float = NOISE_FACTOR,
+    max_gain: float = NOISE_MAX_GAIN,
+    radius: int = 1,
     device: str = "cpu",
 ) -> np.ndarray:
-    """``result`` re-fitted as a local affine function of ``content`` with the gain bounded
-    where the content is flat (module docstring). Both ``H x W x 3`` float32 in [0, 1], same
-    size; ``device`` resolved. Returns ``H x W x 3`` float32 in [0, 1]."""
-    import torch
+    """``result`` re-fitted as a local affine function of ``content`` on ``(2 radius + 1)^2``
+    windows with the gain bounded where the content is flat (module docstring). Both
+    ``H x W x 3`` float32 in [0, 1], same size; ``device`` resolved. Returns ``H x W x 3``
+    float32 in [0, 1]."""
+    return NoiseLimit(variance, radius, factor, max_gain).apply(content, result, device)
 
-    from photostyle.smoothing.guided import guided_filter_torch
 
-    g, p = (
-        torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), np.float64)).to(device)
-        for x in (content, result)
-    )
-    with torch.no_grad():
-        lim = gain_limit(variance, factor, max_gain)
-        a, b = guided_filter_torch(g, p, 1, REFIT_EPS, limit=lim)
-        q = (a * g.unsqueeze(1)).sum(0) + b
-    return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+@dataclass(frozen=True)
+class NoiseLimit:
+    """The gain limit of one content at its working size: its noise floor ``variance``, the
+    re-fit's window ``radius`` (working pixels), ``factor`` and ``max_gain``."""
+
+    variance: float
+    radius: int = 1
+    factor: float = NOISE_FACTOR
+    max_gain: float = NOISE_MAX_GAIN
+
+    @classmethod
+    def of(cls, content_work: np.ndarray, scale: object) -> NoiseLimit:
+        """The limit for ``content_work`` (``h x w x 3`` float32 in [0, 1], the working size)
+        with the defaults; ``scale``: its :class:`~photostyle.smoothing.resolution.WorkScale`."""
+        radius = max(1, round(scale.length(NOISE_RADIUS)))
+        return cls(noise_variance(content_work), radius)
+
+    def window_limit(self):  # noqa: ANN201
+        """The ``limit(a, v)`` hook of the guided filter (:func:`gain_limit`)."""
+        return gain_limit(self.variance, self.factor, self.max_gain)
+
+    def apply(self, content: np.ndarray, result: np.ndarray, device: str = "cpu") -> np.ndarray:
+        """``result`` re-fitted on ``content`` (both ``h x w x 3`` float32 in [0, 1]) with the
+        gain bounded where the content is flat; float64 arithmetic (float32 loses up to 17/255
+        to cancellation in the window covariances), ``device`` resolved; from radius 8 on the
+        coefficients are computed at half size (the fast guided filter)."""
+        import torch
+
+        from photostyle.smoothing.guided import fast_guided_filter
+
+        g, p = (
+            torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), np.float64)).to(device)
+            for x in (content, result)
+        )
+        sub = max(1, self.radius // 4)  # coefficients at 1/sub size (He & Sun 2015) from r = 8
+        with torch.no_grad():
+            q = fast_guided_filter(g, p, self.radius, REFIT_EPS, sub, limit=self.window_limit())
+        return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy().astype(np.float32)

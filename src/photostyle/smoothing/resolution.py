@@ -148,7 +148,11 @@ def _chw(a: np.ndarray) -> torch.Tensor:
 
 
 def affine_coefficients(
-    guide: np.ndarray, result: np.ndarray, radius: int = FIT_RADIUS, eps: float = FIT_EPS
+    guide: np.ndarray,
+    result: np.ndarray,
+    radius: int = FIT_RADIUS,
+    eps: float = FIT_EPS,
+    limit: object | None = None,
 ) -> np.ndarray:
     """Local affine model ``result ~ A guide + b``, fitted on ``(2r+1)^2`` windows.
 
@@ -171,6 +175,7 @@ def affine_coefficients(
     Args:
         guide: ``h x w x 3`` float32 in [0, 1] (the content at the working size).
         result: ``h x w x 3`` float32 (the smoothed result at the working size).
+        limit: optional per-window hook of the guided filter (the noise-aware gain bound).
 
     Returns:
         ``h x w x 4 x 3`` float32: ``coef[..., k, c]`` is the weight of guide channel ``k`` in
@@ -183,7 +188,7 @@ def affine_coefficients(
     def gain(mu: torch.Tensor, mp: torch.Tensor) -> torch.Tensor:
         return (mp.sum(0) / mu.sum(0).clamp_min(3 * GAIN_FLOOR)).clamp_(0, GAIN_MAX)
 
-    a, b = guided_filter_torch(_chw(guide), _chw(result), radius, eps, prior=gain)
+    a, b = guided_filter_torch(_chw(guide), _chw(result), radius, eps, prior=gain, limit=limit)
     coef = torch.cat([a, b[None]]).permute(2, 3, 0, 1)  # h x w x 4 x 3
     return np.ascontiguousarray(coef.numpy())
 
@@ -234,14 +239,20 @@ def apply_affine(coef: np.ndarray, guide: np.ndarray, band_rows: int = BAND_ROWS
 
 
 def upsample_result(
-    content_work: np.ndarray, result_work: np.ndarray, content: np.ndarray
+    content_work: np.ndarray,
+    result_work: np.ndarray,
+    content: np.ndarray,
+    limit: object | None = None,
 ) -> np.ndarray:
     """Carry ``result_work`` (smoothed at the working size) to the size of ``content``.
 
     ``content_work``, ``result_work``: ``h x w x 3`` float32; ``content``: ``H x W x 3`` float32
-    in [0, 1]. Returns ``H x W x 3`` float32 in [0, 1] (``result_work`` itself when the sizes
-    are equal).
+    in [0, 1]; ``limit``: optional :class:`~photostyle.smoothing.noise.NoiseLimit`, which
+    bounds the coefficients' gain where the working-size content is flat (so the full-size
+    noise is not carried with a large brightness gain). Returns ``H x W x 3`` float32 in
+    [0, 1] (``result_work`` itself when the sizes are equal).
     """
     if content.shape[:2] == result_work.shape[:2]:
         return result_work
-    return apply_affine(affine_coefficients(content_work, result_work), content)
+    hook = limit.window_limit() if limit is not None else None
+    return apply_affine(affine_coefficients(content_work, result_work, limit=hook), content)
