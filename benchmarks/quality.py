@@ -27,7 +27,7 @@ of the default by each metric, and contact sheets of the 8 worst by grain gain a
 distance (content | style | default | baseline [| DPST]). With masks, ``region_colour``: for
 every content label with a style partner, the colour distance of its region to the partner
 region, default vs global statistics. Writes ``benchmarks/results/quality.json`` and
-``quality_{set}_{grain,colour}.png``. Run on a quiet machine: timings are wall clock.
+``quality_{set}_{grain,colour}.jpg``. Run on a quiet machine: timings are wall clock.
 """
 
 import argparse
@@ -188,7 +188,7 @@ def summarise(set_name: str, per_pair: dict, sheet: dict, regions: dict) -> dict
     d, b = DEFAULT[set_name], BASELINE[set_name]
     for m, name in (("grain_gain", "grain"), ("swd_lab", "colour")):
         order = sorted(ids, key=lambda i: per_pair[i][d][m], reverse=True)[:8]
-        contact_sheet([sheet[i][0] for i in order], OUT / f"quality_{set_name}_{name}.png")
+        contact_sheet([sheet[i][0] for i in order], OUT / f"quality_{set_name}_{name}.jpg")
     md, mb = mean[d], mean[b]
     worst_grain = max(per_pair[i][d]["grain_gain"] for i in ids)
     goals = {
@@ -217,7 +217,7 @@ def contact_sheet(rows: list[np.ndarray], path: Path) -> None:
     """Rows of tiles (already joined side by side), padded to one width, stacked."""
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
-    Image.fromarray(np.concatenate(rows)).save(path)
+    Image.fromarray(np.concatenate(rows)).save(path, quality=88)
 
 
 def main() -> None:

@@ -84,3 +84,47 @@ def test_match_functions_reject_bad_shapes(rng):
             fn(img[..., 0], img)
         with pytest.raises(ValueError, match="H x W x 3"):
             fn(img, img[..., :2])
+
+
+def two_regions(rng, h, w, left, right, split):
+    """An image whose columns before ``split`` have colour ``left``, the others ``right``
+    (with a little noise), and its label map (0 left, 1 right)."""
+    lab = np.zeros((h, w), np.int32)
+    lab[:, split:] = 1
+    img = np.where(lab[..., None] == 0, np.array(left), np.array(right)).astype(np.float32)
+    return np.clip(img + rng.normal(0, 0.03, img.shape), 0, 1).astype(np.float32), lab
+
+
+def test_colour_fix_per_region_maps_each_region_to_its_partner(rng):
+    from photostyle.colour import match_colour, region_weights
+
+    # content: a grey field (label 0) under a pale sky (label 1); style: a red barn region
+    # (label 0) taking most of the picture and a small deep-blue sky (label 1)
+    c, lc = two_regions(rng, 64, 96, (0.5, 0.5, 0.45), (0.8, 0.85, 0.9), 60)
+    s, ls = two_regions(rng, 80, 80, (0.7, 0.2, 0.15), (0.1, 0.2, 0.7), 56)
+    glob = match_colour(c, s)
+    reg = match_colour(c, s, (lc, ls))
+    sky_target = s[:, 56:].mean((0, 1))
+    assert np.abs(reg[:, 62:].mean((0, 1)) - sky_target).max() < 0.03
+    assert np.abs(reg[:, :58].mean((0, 1)) - s[:, :56].mean((0, 1))).max() < 0.03
+    # the global map pulls the sky towards the style's average (the barn's red)
+    assert np.abs(glob[:, 62:].mean((0, 1)) - sky_target).max() > 0.2
+    w = region_weights(lc, [0, 1], (32, 48))
+    assert w.shape == (3, 32, 48) and np.allclose(w.sum(0), 1, atol=1e-5) and w.min() >= 0
+    # a label without a partner keeps the global map
+    reg2 = match_colour(c, s, (lc, np.zeros_like(ls)))
+    assert np.abs(reg2[:, 62:] - glob[:, 62:]).max() < 0.02
+
+
+def test_detail_match_per_region_gains(rng):
+    from photostyle.colour import DETAIL_SIGMAS, detail_gains, match_detail
+
+    c, lc = two_regions(rng, 64, 96, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 48)
+    s, ls = two_regions(rng, 64, 96, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), 48)
+    s[:, 48:] = np.clip(0.5 + 4 * (s[:, 48:] - 0.5), 0, 1)  # the style's right side: 4x detail
+    g = detail_gains(c, s, (lc, ls))
+    assert g.shape == (3, len(DETAIL_SIGMAS), 3)
+    assert g[2, 0].min() > 2.5 and g[1, 0].max() < 1.5  # right region amplified, left not
+    out = match_detail(c, s, (lc, ls))
+    assert out[:, 52:].std() > 2 * out[:, :44].std()
+    assert np.allclose(match_detail(c, s), match_detail(c, s, None))

@@ -91,8 +91,11 @@ def _upload(page, elem_id: str, path: Path) -> None:
 
 
 def test_transfer_in_the_browser(page, tmp_path):
+    """The status line shows the stage while the transfer runs, the result appears with the
+    whole time, and the look (.cube) is fitted after the result is on screen."""
     content, style = DEMO / "coffee.png", DEMO / "rocket.jpg"
     w, h = Image.open(content).size
+    shots = _screenshot_dir(tmp_path)
     _upload(page, "content", content)
     _upload(page, "style", style)
     page.wait_for_function(  # each upload shows a preview of the decoded photo
@@ -101,16 +104,29 @@ def test_transfer_in_the_browser(page, tmp_path):
         timeout=60_000,
     )
     page.click("#run")
+    page.wait_for_function(  # a stage with the seconds so far, while it runs
+        "() => { const t = document.querySelector('#info textarea');"
+        " return t && /(stylize|smoothing|matching|labels).* s\\)$/.test(t.value); }",
+        timeout=300_000,
+    )
+    stage = page.input_value("#info textarea")
+    page.screenshot(path=str(shots / "webapp_running.png"), full_page=True)
     page.wait_for_function(
         "() => { const t = document.querySelector('#info textarea');"
         " return t && t.value.startsWith('result'); }",
         timeout=600_000,
     )
-    assert page.input_value("#info textarea").startswith(f"result {w}x{h}")
+    info = page.input_value("#info textarea")
+    assert info.startswith(f"result {w}x{h} in ") and "transfer" in info, info
     page.wait_for_function(
         "() => { const ims = [...document.querySelectorAll('#slider img, #strip img')];"
         " return ims.length >= 3 && ims.every(i => i.complete && i.naturalWidth > 0); }",
         timeout=60_000,
+    )
+    result_shown = "look (.cube) fitted" not in page.input_value("#info textarea")
+    page.wait_for_function(
+        "() => document.querySelector('#info textarea').value.includes('look (.cube) fitted')",
+        timeout=300_000,
     )
     page.wait_for_timeout(1000)  # let the slider lay itself out before the screenshot
     sizes = page.evaluate(
@@ -118,10 +134,13 @@ def test_transfer_in_the_browser(page, tmp_path):
         ".map(i => [i.naturalWidth, i.naturalHeight])"
     )
     assert [w, h] in sizes, sizes
-    shot_path = _screenshot_dir(tmp_path) / "webapp.png"
+    shot_path = shots / "webapp.png"
     page.screenshot(path=str(shot_path), full_page=True)
-    shot = np.asarray(Image.open(shot_path))
-    assert shot.shape[0] > 400 and shot.std() > 10  # a rendered page, not a blank one
+    for name in ("webapp_running.png", "webapp.png"):
+        shot = np.asarray(Image.open(shots / name))
+        assert shot.shape[0] > 400 and shot.std() > 10  # a rendered page, not a blank one
+    assert result_shown, "the result was on screen before the look was fitted"
+    assert any(s in stage for s in ("stylize", "smoothing", "matching", "labels")), stage
 
 
 def test_non_image_shows_error(page, tmp_path):
@@ -137,7 +156,7 @@ def test_non_image_shows_error(page, tmp_path):
 def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
     """Without a browser: HEIC uploads get a preview; the download has the chosen format, the
     content's EXIF and an sRGB profile."""
-    from photostyle.cli.webapp import DOWNLOAD_FORMATS, preview, run_transfer
+    from photostyle.cli.webapp import DOWNLOAD_FORMATS, fit_look, preview, run_transfer
     from photostyle.files.images import register_plugins
 
     register_plugins()
@@ -152,7 +171,9 @@ def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
     for label, (ext, _) in DOWNLOAD_FORMATS.items():
         args = (str(tmp_path / "phone.heic"), str(tmp_path / "phone.heic"), None, None, False)
         args += ("guided", -4.0, 64, True, True, 1.0, label)
-        _, _, path, look, info = run_transfer(*args)
+        _, _, path, info, job = run_transfer(*args)
+        look, seconds = fit_look(job)
+        assert seconds > 0
         out = Image.open(path)
         assert path.endswith(ext) and path.split("/")[-1].startswith("phone_photostyle")
         assert out.size == (80, 60) and info.startswith("result 80x60")
@@ -163,3 +184,25 @@ def test_handler_previews_and_download_formats(untrained, tmp_path, rng):
         assert Look.load(look).size == 33 and look.endswith("phone_look.cube")
     with pytest.raises(ValueError, match="download format"):
         run_transfer(*args[:-1], "GIF")
+
+
+def test_stream_reports_stages_while_the_work_runs():
+    from photostyle.cli.webapp import stream
+
+    def work(progress):
+        for stage in ("stylize level 4", "smoothing: CG iteration 3, about 4 s left"):
+            progress(stage)
+            time.sleep(0.3)
+        return "done"
+
+    updates = list(stream(work, poll_s=0.1))
+    assert updates[-1] == ("", "done")
+    statuses = [s for s, out in updates[:-1]]
+    assert any(s.startswith("stylize level 4 (") for s in statuses)
+    assert any("about 4 s left" in s for s in statuses)
+
+    def bad(progress):
+        raise ValueError("content.jpg: not an image file")
+
+    with pytest.raises(ValueError, match="not an image"):
+        list(stream(bad, poll_s=0.05))

@@ -24,8 +24,10 @@ from photostyle.cli.options import (
     LutOption,
     LutSizeOption,
     MaxSideOption,
+    NoiseAwareOption,
     OutOption,
     QualityOption,
+    RegionStatsOption,
     SmoothingOption,
     StrengthOption,
     StripMetadataOption,
@@ -41,6 +43,8 @@ from photostyle.defaults import (
     DEFAULT_DETAIL_MATCH,
     DEFAULT_LAM,
     DEFAULT_MAX_SIDE,
+    DEFAULT_NOISE_AWARE,
+    DEFAULT_REGION_STATS,
     DEFAULT_WORK_MP,
     check_fraction,
 )
@@ -103,6 +107,8 @@ def transfer(
     auto_labels: AutoLabelsOption = None,
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
+    noise_aware: NoiseAwareOption = DEFAULT_NOISE_AWARE,
+    region_stats: RegionStatsOption = DEFAULT_REGION_STATS,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     bit_depth: BitDepthOption = "auto",
     quality: QualityOption = 95,
@@ -118,8 +124,9 @@ def transfer(
     progress = ConsoleProgress()
     try:
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
-        )
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp,
+            noise_aware, region_stats,
+        )  # fmt: skip
         options["strength"] = check_fraction("--strength", strength)
         check_fraction("--alpha", alpha)
         if (content_mask is None) != (style_mask is None):
@@ -184,6 +191,8 @@ def batch(
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     work_mp: WorkMpOption = DEFAULT_WORK_MP,
     strength: StrengthOption = 1.0,
+    noise_aware: NoiseAwareOption = DEFAULT_NOISE_AWARE,
+    region_stats: RegionStatsOption = DEFAULT_REGION_STATS,
     bit_depth: BitDepthOption = "auto",
     quality: QualityOption = 95,
     strip_metadata: StripMetadataOption = False,
@@ -207,8 +216,9 @@ def batch(
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
-        )
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp,
+            noise_aware, region_stats,
+        )  # fmt: skip
         options["strength"] = check_fraction("--strength", strength)
         options["output"] = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check()
         jobs, errors = read_pairs(pairs, out)

@@ -51,6 +51,8 @@ def dataset(
     auto_labels: opts.AutoLabelsOption = None,
     colour_fix: opts.ColourFixOption = defaults.DEFAULT_COLOUR_FIX,
     detail_match: opts.DetailMatchOption = defaults.DEFAULT_DETAIL_MATCH,
+    noise_aware: opts.NoiseAwareOption = defaults.DEFAULT_NOISE_AWARE,
+    region_stats: opts.RegionStatsOption = defaults.DEFAULT_REGION_STATS,
     bit_depth: opts.BitDepthOption = "auto",
     quality: opts.QualityOption = 95,
     strip_metadata: opts.StripMetadataOption = False,
@@ -71,7 +73,7 @@ def dataset(
         )  # fmt: skip
         options = _options(
             smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp,
-            strength, (bit_depth, quality, strip_metadata), workers,
+            noise_aware, region_stats, strength, (bit_depth, quality, strip_metadata), workers,
         )  # fmt: skip
         options["labels"] = _mapping(
             spec, label_space, content_label_space, style_label_space, unknown_ids

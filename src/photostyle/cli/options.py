@@ -30,6 +30,17 @@ DetailMatchOption = Annotated[
         help="match the style's detail energy per scale (local contrast) before the final smoothing"
     ),
 ]
+NoiseAwareOption = Annotated[
+    bool,
+    typer.Option(
+        help="bound the result's local gain where the content is flat (below its noise), so a "
+        "flat sky keeps its own grain instead of an amplified one"
+    ),
+]
+RegionStatsOption = Annotated[
+    bool,
+    typer.Option(help="with label maps: colour fix and detail match per region (else global)"),
+]
 WorkMpOption = Annotated[
     float,
     typer.Option(
@@ -110,6 +121,8 @@ def transfer_options(
     detail_match: bool,
     device: str,
     work_mp: float = DEFAULT_WORK_MP,
+    noise_aware: bool = True,
+    region_stats: bool = True,
 ) -> dict:
     """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options.
 
@@ -143,6 +156,8 @@ def transfer_options(
         "auto_labels": parse_auto_labels(auto_labels),
         "colour_fix": colour_fix,
         "detail_match": detail_match,
+        "noise_aware": noise_aware,
+        "region_stats": region_stats,
         "device": device,
     }
 

@@ -1,0 +1,199 @@
+"""The web app's handlers (:mod:`photostyle.cli.webapp`): the transfer, the look, previews.
+
+Plain functions on files and arrays (no gradio here), so they are tested without a browser.
+:func:`stream` runs a handler in a thread and reports its stage while it runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_STRENGTH,
+    DEFAULT_WORK_MP,
+)
+from photostyle.files.images import ImageError, load_image
+
+DEFAULT_MAX_PIXELS = 25_000_000
+#: Download formats: label -> (extension, bit depth); the content's EXIF and an sRGB profile
+#: go into every one (:func:`photostyle.files.output.write_result`).
+DOWNLOAD_FORMATS = {
+    "PNG": (".png", "auto"),
+    "JPEG": (".jpg", "8"),
+    "TIFF 16-bit": (".tif", "16"),
+    "WebP": (".webp", "8"),
+}
+#: Long side of the upload previews.
+PREVIEW_SIDE = 512
+DEFAULT_MAX_FILE_MB = 30
+
+
+def _path(f: object) -> str | None:
+    """Path of an uploaded file (gradio passes str paths or objects with ``.name``)."""
+    if f is None:
+        return None
+    return str(getattr(f, "name", f))
+
+
+def side_by_side(images: list[np.ndarray], height: int = 320) -> np.ndarray:
+    """Images scaled to a common ``height`` and joined left to right (uint8 ``h x W x 3``)."""
+    from PIL import Image
+
+    from photostyle.files.images import to_uint8
+
+    tiles = []
+    for im in images:
+        pil = Image.fromarray(to_uint8(im))
+        tiles.append(
+            np.asarray(pil.resize((max(1, round(pil.width * height / pil.height)), height)))
+        )
+    return np.concatenate(tiles, 1)
+
+
+def run_transfer(
+    content_file: object,
+    style_file: object,
+    content_mask: object,
+    style_mask: object,
+    auto_labels: bool,
+    smoothing: str,
+    log10_lam: float,
+    max_side: float,
+    colour_fix: bool = DEFAULT_COLOUR_FIX,
+    detail_match: bool = DEFAULT_DETAIL_MATCH,
+    work_mp: float = DEFAULT_WORK_MP,
+    out_format: str = "PNG",
+    strength: float = DEFAULT_STRENGTH,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Callable[..., None] | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str, tuple]:
+    """The transfer handler. Returns (before/after pair, side-by-side, download path, status
+    line, look job): the status line gives the whole time from the request to the written
+    result; the look is fitted afterwards from the job (:func:`fit_look`).
+
+    ``progress(message, fraction=None)``: stage messages and the running solve's fraction
+    (see :mod:`photostyle.progress`). Raises ``ValueError`` / :class:`ImageError` with a
+    one-line message on bad input.
+    """
+    from photostyle.pipeline import transfer
+
+    t_start = time.perf_counter()
+    if content_file is None or style_file is None:
+        raise ValueError("upload a content photo and a style photo")
+    c = load_image(_path(content_file), max_pixels=max_pixels)
+    s = load_image(_path(style_file), max_pixels=max_pixels)
+    cm, sm = _path(content_mask), _path(style_mask)
+    if (cm is None) != (sm is None):
+        raise ValueError("upload both masks (content and style) or neither")
+    t0 = time.perf_counter()
+    result = transfer(
+        c,
+        s,
+        smoothing=None if smoothing == "none" else smoothing,
+        lam=float(10.0**log10_lam),
+        max_side=int(max_side),
+        content_labels=cm,
+        style_labels=sm,
+        auto_labels=bool(auto_labels) and cm is None,
+        colour_fix=bool(colour_fix),
+        detail_match=bool(detail_match),
+        work_pixels=float(work_mp) * 1e6,
+        strength=float(strength),
+        progress=progress,
+    )
+    dt = time.perf_counter() - t0
+    from photostyle.files.output import OutputOptions, write_result
+
+    if out_format not in DOWNLOAD_FORMATS:
+        raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
+    ext, depth = DOWNLOAD_FORMATS[out_format]
+    name = f"{Path(_path(content_file)).stem}_photostyle{ext}"
+    out = Path(tempfile.mkdtemp(prefix="photostyle_")) / name
+    write_result(out, result, _path(content_file), OutputOptions(bit_depth=depth))
+    h, w = result.shape[:2]
+    total = time.perf_counter() - t_start
+    info = f"result {w}x{h} in {total:.1f} s ({smoothing} smoothing; transfer {dt:.1f} s)"
+    look_job = (c, result, s, f"photostyle {Path(_path(style_file)).stem}", float(strength))
+    return (c, result), side_by_side([c, s, result]), str(out), info, (str(out), look_job)
+
+
+def fit_look(job: tuple | None, progress: Callable[..., None] | None = None) -> tuple[str, float]:
+    """Fit and write the look (.cube) of a finished transfer (``job``: the last element of
+    :func:`run_transfer`'s result); returns ``(path, seconds)``. Run after the result is on
+    screen, never before it."""
+    from photostyle.looks.look import Look
+
+    if job is None:
+        raise ValueError("run a transfer first")
+    out, (c, result, s, title, strength) = job
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress("fitting the look (.cube)")
+    look = Path(out).with_name(Path(out).name.split("_photostyle")[0] + "_look.cube")
+    Look.fit(c, result, title=title, style=s, strength=strength).save(look)
+    return str(look), time.perf_counter() - t0
+
+
+def stream(work: Callable[..., object], poll_s: float = 0.5) -> Iterator[tuple[str, object]]:
+    """Run ``work(progress)`` in a thread; yield ``(status, None)`` every ``poll_s`` while it
+    runs (its latest stage message, with the running solve's time left, and the seconds so
+    far), then ``("", result)``. An exception of ``work`` is raised here."""
+    state = {"message": "starting"}
+    box: dict = {}
+
+    def progress(message: str, fraction: float | None = None) -> None:
+        state["message"] = message
+
+    def run() -> None:
+        try:
+            box["result"] = work(progress)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    t0 = time.perf_counter()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(poll_s)
+        if thread.is_alive():
+            yield f"{state['message']} ({time.perf_counter() - t0:.0f} s)", None
+    if "error" in box:
+        raise box["error"]
+    yield "", box["result"]
+
+
+def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | None:
+    """A small (``PREVIEW_SIDE``) uint8 preview of an upload (HEIC, RAW, 16-bit ... decoded
+    as for the transfer), or ``None`` when there is no file or it cannot be read (the
+    transfer then reports why)."""
+    from photostyle.files.images import resize_float, to_uint8
+
+    path = _path(file)
+    if path is None:
+        return None
+    try:
+        a = load_image(path, max_pixels=max_pixels)
+    except (ImageError, ValueError, OSError):
+        return None
+    f = PREVIEW_SIDE / max(a.shape[:2])
+    if f < 1:
+        a = resize_float(a, (max(1, round(a.shape[1] * f)), max(1, round(a.shape[0] * f))))
+    return to_uint8(a)
+
+
+def gradio_progress(bar: object) -> Callable[..., None]:
+    """A :mod:`photostyle.progress` callback that drives a ``gr.Progress`` bar: stages as
+    its text, the running solve as its fraction (with the time left in the text)."""
+
+    def update(message: str, fraction: float | None = None) -> None:
+        bar(fraction, desc=message)
+
+    return update
