@@ -18,6 +18,9 @@ from photostyle.errors import ImageError
 
 LabelDir = Annotated[Path, typer.Option(help="label maps of the images (matched by path)")]
 SpaceOption = Annotated[str, typer.Option(help="this side's label space (default --label-space)")]
+UnknownIds = Annotated[str, typer.Option(help="an id not in the space: error | ignore")]
+LabelsOut = Annotated[str, typer.Option(help="content's label file beside outputs: copy | link")]
+KeepNames = Annotated[bool, typer.Option(help="outputs named like their content (1 per content)")]
 
 
 def dataset(
@@ -33,15 +36,9 @@ def dataset(
     ] = "cityscapes",
     content_label_space: SpaceOption = None,
     style_label_space: SpaceOption = None,
-    unknown_ids: Annotated[
-        str, typer.Option(help="a label id not in the space: error (the image fails) | ignore")
-    ] = "error",
-    labels_out: Annotated[
-        str, typer.Option(help="put the content's label file beside each output: copy | link")
-    ] = None,
-    keep_names: Annotated[
-        bool, typer.Option(help="name outputs like their content (needs --per-content 1)")
-    ] = False,
+    unknown_ids: UnknownIds = "error",
+    labels_out: LabelsOut = None,
+    keep_names: KeepNames = False,
     out_format: Annotated[str, typer.Option("--format", help="png | jpg | tif | webp")] = "png",
     smoothing: opts.SmoothingOption = "exact",
     lam: opts.LamOption = defaults.DEFAULT_LAM,
@@ -101,10 +98,12 @@ def _ext(out_format: str) -> str:
 def _options(*args: object) -> dict:
     from photostyle.files.output import OutputOptions
 
-    *transfer_args, strength, output, workers = args
+    *transfer_args, noise_aware, region_stats, strength, output, workers = args
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
-    transfer = opts.transfer_options(*transfer_args)
+    transfer = opts.transfer_options(
+        *transfer_args, noise_aware=noise_aware, region_stats=region_stats
+    )
     transfer["strength"] = defaults.check_fraction("--strength", strength)
     return {"transfer": transfer, "output": OutputOptions(*output).check()}
 

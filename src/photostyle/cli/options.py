@@ -17,6 +17,8 @@ LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)"
 DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
 SmoothingOption = Annotated[str, typer.Option(help="exact | guided | none")]
 MaxSideOption = Annotated[int, typer.Option(help="long side (pixels) for stylization")]
+NoiseAwareOption = Annotated[bool, typer.Option(help="no amplified grain in flat regions")]
+RegionStatsOption = Annotated[bool, typer.Option(help="with labels: colour stats per region")]
 ColourFixOption = Annotated[
     bool,
     typer.Option(
@@ -29,17 +31,6 @@ DetailMatchOption = Annotated[
     typer.Option(
         help="match the style's detail energy per scale (local contrast) before the final smoothing"
     ),
-]
-NoiseAwareOption = Annotated[
-    bool,
-    typer.Option(
-        help="bound the result's local gain where the content is flat (below its noise), so a "
-        "flat sky keeps its own grain instead of an amplified one"
-    ),
-]
-RegionStatsOption = Annotated[
-    bool,
-    typer.Option(help="with label maps: colour fix and detail match per region (else global)"),
 ]
 WorkMpOption = Annotated[
     float,
@@ -121,14 +112,14 @@ def transfer_options(
     detail_match: bool,
     device: str,
     work_mp: float = DEFAULT_WORK_MP,
-    noise_aware: bool = True,
-    region_stats: bool = True,
+    **switches: bool,
 ) -> dict:
     """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options.
 
     Every option is checked here, with the library's own checks but without heavy imports
     (no torch, no numba), so that a bad value is reported in milliseconds
-    (:class:`ValueError` with a one-line message).
+    (:class:`ValueError` with a one-line message). ``switches``: ``noise_aware`` and
+    ``region_stats`` (both default ``True``).
     """
     from photostyle.device import resolve_device
     from photostyle.smoothing.inputs import check_lam
@@ -148,6 +139,9 @@ def transfer_options(
         raise ValueError(f"--work-mp: {exc}") from None
     if device != "auto":
         resolve_device(device)
+    flags = {k: bool(switches.pop(k, True)) for k in ("noise_aware", "region_stats")}
+    if switches:
+        raise TypeError(f"transfer_options: unknown switches {sorted(switches)}")
     return {
         "work_pixels": work_mp * 1e6,
         "smoothing": None if smoothing == "none" else smoothing,
@@ -156,9 +150,8 @@ def transfer_options(
         "auto_labels": parse_auto_labels(auto_labels),
         "colour_fix": colour_fix,
         "detail_match": detail_match,
-        "noise_aware": noise_aware,
-        "region_stats": region_stats,
         "device": device,
+        **flags,
     }
 
 

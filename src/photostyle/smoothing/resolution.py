@@ -148,11 +148,7 @@ def _chw(a: np.ndarray) -> torch.Tensor:
 
 
 def affine_coefficients(
-    guide: np.ndarray,
-    result: np.ndarray,
-    radius: int = FIT_RADIUS,
-    eps: float = FIT_EPS,
-    limit: object | None = None,
+    guide: np.ndarray, result: np.ndarray, radius: int = FIT_RADIUS, **options: object
 ) -> np.ndarray:
     """Local affine model ``result ~ A guide + b``, fitted on ``(2r+1)^2`` windows.
 
@@ -175,7 +171,8 @@ def affine_coefficients(
     Args:
         guide: ``h x w x 3`` float32 in [0, 1] (the content at the working size).
         result: ``h x w x 3`` float32 (the smoothed result at the working size).
-        limit: optional per-window hook of the guided filter (the noise-aware gain bound).
+        options: ``eps`` (default ``FIT_EPS``) and ``limit``, an optional per-window hook of
+            the guided filter (the noise-aware gain bound).
 
     Returns:
         ``h x w x 4 x 3`` float32: ``coef[..., k, c]`` is the weight of guide channel ``k`` in
@@ -188,6 +185,7 @@ def affine_coefficients(
     def gain(mu: torch.Tensor, mp: torch.Tensor) -> torch.Tensor:
         return (mp.sum(0) / mu.sum(0).clamp_min(3 * GAIN_FLOOR)).clamp_(0, GAIN_MAX)
 
+    eps, limit = options.get("eps", FIT_EPS), options.get("limit")
     a, b = guided_filter_torch(_chw(guide), _chw(result), radius, eps, prior=gain, limit=limit)
     coef = torch.cat([a, b[None]]).permute(2, 3, 0, 1)  # h x w x 4 x 3
     return np.ascontiguousarray(coef.numpy())
