@@ -2,7 +2,10 @@
 
 Stylization runs at a capped resolution (``max_side``); the smoothing step then produces the
 full-resolution output, using the stylized image (bilinearly upsampled) as its ``Y`` and the
-full-resolution content as its guide.
+full-resolution content as its guide. With labels the colour fix and the detail match work per
+region (:mod:`photostyle.colour`); the smoothed result is then re-fitted with its gain bounded
+where the content is flat (:mod:`photostyle.smoothing.noise`), at the working size and in the
+affine upsampling.
 """
 
 from __future__ import annotations
