@@ -11,7 +11,6 @@ from photostyle.smoothing.noise import (
     MIN_VARIANCE,
     NoiseLimit,
     gain_limit,
-    limit_noise_gain,
     noise_variance,
     window_variance,
 )
@@ -70,13 +69,13 @@ def test_refit_keeps_a_locally_affine_result_and_bounds_the_flat_gain(rng):
     # an affine colour map of the content is reproduced where no bound applies
     a = np.array([[1.2, 0.1, 0.0], [0.0, 0.9, 0.1], [0.05, 0.0, 1.1]], np.float32)
     r = np.clip(c @ a.T + 0.02, 0, 1).astype(np.float32)
-    free = limit_noise_gain(c, r, v, factor=4, max_gain=100.0, radius=2)
+    free = NoiseLimit(v, radius=2, factor=4, max_gain=100.0).apply(c, r)
     assert np.abs(free - r)[2:-2, 2:-2].max() < 2e-3
     # a 10x stretch of the noisy sky: the bound keeps its grain near the content's own
     stretched = np.clip(0.5 + 10 * (c - c[:48].mean((0, 1))), 0, 1).astype(np.float32)
     stretched[48:] = c[48:]
     assert grain_gain(c, stretched) > 5
-    limited = limit_noise_gain(c, stretched, v, factor=4, max_gain=0.75, radius=2)
+    limited = NoiseLimit(v, radius=2, factor=4, max_gain=0.75).apply(c, stretched)
     assert grain_gain(c, limited) < 1.2
     assert np.abs(limited[:48].mean((0, 1)) - stretched[:48].mean((0, 1))).max() < 0.02
     assert np.abs(limited - stretched)[56:-2, 2:-2].mean() < 0.01  # texture keeps its gain

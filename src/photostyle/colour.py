@@ -183,6 +183,14 @@ def detail_gains(
     (as in :func:`match_colour`), ``(1 + R) x len(DETAIL_SIGMAS) x 3``: the global gains, then
     those of each partnered region (energies over the region's pixels).
     """
+    partners = _regions(regions, image.shape[:2], reference.shape[:2])[0] if regions else None
+    return _detail_gains(image, reference, regions, partners)
+
+
+def _detail_gains(
+    image: np.ndarray, reference: np.ndarray, regions: tuple | None, partners: dict | None
+) -> np.ndarray:
+    """:func:`detail_gains` with the partnered labels (of :func:`_regions`) given."""
     side = _work_side(image, reference)
 
     def energies(a: np.ndarray, labels: np.ndarray | None, keep: list[int]) -> np.ndarray:
@@ -204,7 +212,6 @@ def detail_gains(
     if regions is None:
         e_ref, e_img = energies(reference, None, []), energies(image, None, [])
     else:
-        partners, _, _ = _regions(regions, image.shape[:2], reference.shape[:2])
         e_img = energies(image, np.asarray(regions[0], np.int32), list(partners))
         e_ref = energies(reference, np.asarray(regions[1], np.int32), list(partners.values()))
     gains = np.clip(np.sqrt(e_ref / np.maximum(e_img, 1e-12)), *DETAIL_GAIN_RANGE)
@@ -235,8 +242,9 @@ def match_detail(
     [0, 1]. Returns the ``H x W x 3`` float32 result, clipped to [0, 1].
     """
     _check_pair(image, reference)
-    gains = detail_gains(image, reference, regions).astype(np.float32)
-    keep = list(_regions(regions, image.shape[:2], reference.shape[:2])[0]) if regions else []
+    partners = _regions(regions, image.shape[:2], reference.shape[:2])[0] if regions else None
+    gains = _detail_gains(image, reference, regions, partners).astype(np.float32)
+    keep = list(partners or {})
 
     def maps(shape: tuple[int, int]) -> np.ndarray:
         w = region_weights(np.asarray(regions[0], np.int32), keep, shape) if regions else None

@@ -289,6 +289,5 @@ def _smooth(
     if matched:  # start from the matched image, which is nearly smooth already
         result = smoother.solve_checked(yp, yp, MATCHED_RTOL, progress)
     else:
-        x0 = guided_smooth(smoother.content, yp, device=dev)
-        result = smoother.solve_checked(yp, x0, DEFAULT_RTOL, progress)
+        result = smoother.solve_checked(yp, None, DEFAULT_RTOL, progress)
     return np.ascontiguousarray(result[p:-p, p:-p])

@@ -86,23 +86,26 @@ class ExactSmoother:
         :func:`photostyle.smoothing.cg.progress_callback`). Returns ``H x W x 3`` float32
         clipped to [0, 1]; ``self.info`` receives ``solve_s`` and ``iterations``.
         """
-        from photostyle.smoothing.guided import guided_smooth
-
         stylized = fit_stylized(stylized, self.content.shape[:2])
-        if x0 is None:
-            x0 = guided_smooth(self.content, stylized, device=self.device)
-        return self.solve_checked(stylized, np.asarray(x0, np.float32), rtol, progress)
+        x0 = None if x0 is None else np.asarray(x0, np.float32)
+        return self.solve_checked(stylized, x0, rtol, progress)
 
     def solve_checked(
         self,
         stylized: np.ndarray,
-        x0: np.ndarray,
+        x0: np.ndarray | None = None,
         rtol: float = DEFAULT_RTOL,
         progress: Callable[..., None] | None = None,
     ) -> np.ndarray:
-        """:meth:`solve` for inputs already checked: ``stylized`` and ``x0`` float32
-        C-contiguous at the content's size, ``stylized`` in [0, 1]."""
+        """:meth:`solve` for inputs already checked: ``stylized`` float32 C-contiguous at the
+        content's size in [0, 1], ``x0`` float32 at that size or ``None`` (the guided-filter
+        result)."""
         import time
+
+        if x0 is None:
+            from photostyle.smoothing.guided import guided_smooth
+
+            x0 = guided_smooth(self.content, stylized, device=self.device)
 
         t0 = time.perf_counter()
         cb = progress_callback(progress, rtol)

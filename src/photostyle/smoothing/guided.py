@@ -100,14 +100,13 @@ def guided_filter_torch(
         v = box_mean(guide[i] * guide[j], radius) - mu[i] * mu[j]
         return v + eps if i == j else v
 
-    i00, i01, i02, i11, i12, i22 = sym3_inverse(
-        [var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)]
-    )
+    cov = [var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)]
+    i00, i01, i02, i11, i12, i22 = sym3_inverse(cov)
     inv = torch.stack([i00, i01, i02, i01, i11, i12, i02, i12, i22]).view(3, 3, 1, *i00.shape)
     a = inv * cov_ip.unsqueeze(0)  # 3 x 3 x C x H x W
     a = a.sum(1)  # 3 x C x H x W
     if limit is not None:
-        a = limit(a, (var(0, 0) + var(1, 1) + var(2, 2)) / 3 - eps)
+        a = limit(a, (cov[0] + cov[3] + cov[5]) / 3 - eps)
     b = mp - (a * mu.unsqueeze(1)).sum(0)
     return box_mean(a, radius), box_mean(b, radius)
 

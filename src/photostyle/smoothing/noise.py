@@ -8,8 +8,9 @@ content's noise (a flat sky, a black night sky, JPEG blocks), the data still fix
 ``eps = 1e-7`` lets them): the noise is multiplied like signal and becomes visible grain.
 
 The remedy here limits the gain, not the fit: the result is re-fitted as a local affine
-function of the content on 3 x 3 windows (the guided filter's equations with a small ridge,
-He et al. 2013), and each window's gain is shrunk to at most::
+function of the content on small windows (radius ``NOISE_RADIUS`` at the reference
+resolution; the guided filter's equations with a small ridge, He et al. 2013), and each
+window's gain is shrunk to at most::
 
     |a_k| <= G * sqrt(1 + v_k / (k sigma^2)),     |a| = ||a||_F / sqrt(3)  (identity: 1)
 
@@ -85,22 +86,6 @@ def gain_limit(variance: float, factor: float, max_gain: float):  # noqa: ANN201
     return limit
 
 
-def limit_noise_gain(
-    content: np.ndarray,
-    result: np.ndarray,
-    variance: float,
-    factor: float = NOISE_FACTOR,
-    max_gain: float = NOISE_MAX_GAIN,
-    radius: int = 1,
-    device: str = "cpu",
-) -> np.ndarray:
-    """``result`` re-fitted as a local affine function of ``content`` on ``(2 radius + 1)^2``
-    windows with the gain bounded where the content is flat (module docstring). Both
-    ``H x W x 3`` float32 in [0, 1], same size; ``device`` resolved. Returns ``H x W x 3``
-    float32 in [0, 1]."""
-    return NoiseLimit(variance, radius, factor, max_gain).apply(content, result, device)
-
-
 @dataclass(frozen=True)
 class NoiseLimit:
     """The gain limit of one content at its working size: its noise floor ``variance``, the
@@ -126,7 +111,7 @@ class NoiseLimit:
         """``result`` re-fitted on ``content`` (both ``h x w x 3`` float32 in [0, 1]) with the
         gain bounded where the content is flat; float64 arithmetic (float32 loses up to 17/255
         to cancellation in the window covariances), ``device`` resolved; from radius 8 on the
-        coefficients are computed at half size (the fast guided filter)."""
+        coefficients are computed at ``1 / (radius // 4)`` size (the fast guided filter)."""
         import torch
 
         from photostyle.smoothing.guided import fast_guided_filter
