@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from photostyle.cli.app import app, normalise_args
-from photostyle.files.atomic import same_file
 from photostyle.files.images import save_image
+from photostyle.files.paths import same_file
 from photostyle.looks.look import Look
 
 

@@ -74,13 +74,3 @@ def test_help_does_not_import_torch_or_numba():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stdout.strip().splitlines()[-1] == "exit 0 []", res.stdout + res.stderr
     assert "transfer" in res.stdout and "warmup" in res.stdout
-
-
-def test_web_progress_forwards_stages_and_fractions():
-    from photostyle.cli.webapp import gradio_progress
-
-    calls = []
-    update = gradio_progress(lambda fraction, desc=None: calls.append((fraction, desc)))
-    update("stylize level 4")
-    update("smoothing: CG iteration 3, about 4 s left", 0.4)
-    assert calls == [(None, "stylize level 4"), (0.4, "smoothing: CG iteration 3, about 4 s left")]

@@ -32,6 +32,7 @@ import numpy as np
 from photostyle.batch.label_spaces import LabelSpace
 from photostyle.errors import ImageError
 from photostyle.files.images import SAVE_FORMATS
+from photostyle.files.paths import image_files
 
 IMAGE_EXTENSIONS = frozenset(SAVE_FORMATS) | {".bmp"}
 LABEL_EXTENSIONS = (".png", ".tif", ".tiff", ".bmp")
@@ -45,15 +46,10 @@ STEM_RULES = (
 ID_MODES = ("L", "P", "I", "I;16", "I;16B", "I;16L")
 
 
-def find_images(root: Path, skip: Path | None = None) -> list[Path]:
-    """Image files under ``root`` (recursive, sorted), relative to it; ``skip``: a folder left
-    out (the output folder)."""
-    found = []
-    for p in sorted(root.rglob("*")):
-        if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file() and not p.name.startswith("."):
-            if skip is None or skip not in p.parents:
-                found.append(p.relative_to(root))
-    return found
+def find_images(root: Path) -> list[Path]:
+    """Image files under ``root`` (recursive, sorted), relative to it; hidden files (``.x``,
+    such as macOS's ``._x.jpg``) are left out."""
+    return [p.relative_to(root) for p in image_files(root, IMAGE_EXTENSIONS) if p.name[0] != "."]
 
 
 def find_label(rel: Path, label_dir: Path) -> Path | None:

@@ -20,7 +20,8 @@ from photostyle.batch.dataset import (
 )
 from photostyle.batch.manifest import NAME, Manifest
 from photostyle.errors import ImageError
-from photostyle.files.atomic import remove_stale, same_file
+from photostyle.files.atomic import remove_stale
+from photostyle.files.paths import same_file
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from photostyle.files.atomic import remove_stale, same_file
+from photostyle.files.atomic import remove_stale
 from photostyle.files.images import SAVE_FORMATS, ImageError
+from photostyle.files.paths import same_file
 
 OUTPUT_SUFFIXES = frozenset(SAVE_FORMATS)
 J = TypeVar("J")

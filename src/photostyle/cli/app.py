@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from photostyle import defaults
 from photostyle.cli.options import (
     AutoLabelsOption,
     BitDepthOption,
@@ -46,8 +47,6 @@ from photostyle.defaults import (
     DEFAULT_WORK_MP,
     check_fraction,
 )
-from photostyle.defaults import DEFAULT_NOISE_AWARE as NOISE_AWARE
-from photostyle.defaults import DEFAULT_REGION_STATS as REGION_STATS
 from photostyle.files.images import ImageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -107,8 +106,8 @@ def transfer(
     auto_labels: AutoLabelsOption = None,
     colour_fix: ColourFixOption = DEFAULT_COLOUR_FIX,
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
-    noise_aware: NoiseAwareOption = NOISE_AWARE,
-    region_stats: RegionStatsOption = REGION_STATS,
+    noise_aware: NoiseAwareOption = defaults.DEFAULT_NOISE_AWARE,
+    region_stats: RegionStatsOption = defaults.DEFAULT_REGION_STATS,
     verbose: Annotated[bool, typer.Option(help="report label fallbacks")] = False,
     bit_depth: BitDepthOption = "auto",
     quality: QualityOption = 95,
@@ -124,9 +123,9 @@ def transfer(
     progress = ConsoleProgress()
     try:
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp,
-            noise_aware=noise_aware, region_stats=region_stats,
-        )  # fmt: skip
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
+        )
+        options.update(noise_aware=noise_aware, region_stats=region_stats)
         options["strength"] = check_fraction("--strength", strength)
         check_fraction("--alpha", alpha)
         if (content_mask is None) != (style_mask is None):
@@ -191,8 +190,8 @@ def batch(
     detail_match: DetailMatchOption = DEFAULT_DETAIL_MATCH,
     work_mp: WorkMpOption = DEFAULT_WORK_MP,
     strength: StrengthOption = 1.0,
-    noise_aware: NoiseAwareOption = NOISE_AWARE,
-    region_stats: RegionStatsOption = REGION_STATS,
+    noise_aware: NoiseAwareOption = defaults.DEFAULT_NOISE_AWARE,
+    region_stats: RegionStatsOption = defaults.DEFAULT_REGION_STATS,
     bit_depth: BitDepthOption = "auto",
     quality: QualityOption = 95,
     strip_metadata: StripMetadataOption = False,
@@ -216,9 +215,9 @@ def batch(
         if workers < 1:
             raise ValueError(f"--workers must be >= 1, got {workers}")
         options = transfer_options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp,
-            noise_aware=noise_aware, region_stats=region_stats,
-        )  # fmt: skip
+            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp
+        )
+        options.update(noise_aware=noise_aware, region_stats=region_stats)
         options["strength"] = check_fraction("--strength", strength)
         options["output"] = OutputOptions(bit_depth, quality, strip_metadata, keep_profile).check()
         jobs, errors = read_pairs(pairs, out)

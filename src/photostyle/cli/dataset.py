@@ -101,9 +101,8 @@ def _options(*args: object) -> dict:
     *transfer_args, noise_aware, region_stats, strength, output, workers = args
     if workers < 1:
         raise ValueError(f"--workers must be >= 1, got {workers}")
-    transfer = opts.transfer_options(
-        *transfer_args, noise_aware=noise_aware, region_stats=region_stats
-    )
+    transfer = opts.transfer_options(*transfer_args)
+    transfer.update(noise_aware=noise_aware, region_stats=region_stats)
     transfer["strength"] = defaults.check_fraction("--strength", strength)
     return {"transfer": transfer, "output": OutputOptions(*output).check()}
 

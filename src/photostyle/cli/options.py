@@ -112,14 +112,12 @@ def transfer_options(
     detail_match: bool,
     device: str,
     work_mp: float = DEFAULT_WORK_MP,
-    **switches: bool,
 ) -> dict:
     """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options.
 
     Every option is checked here, with the library's own checks but without heavy imports
     (no torch, no numba), so that a bad value is reported in milliseconds
-    (:class:`ValueError` with a one-line message). ``switches``: ``noise_aware`` and
-    ``region_stats`` (both default ``True``).
+    (:class:`ValueError` with a one-line message).
     """
     from photostyle.device import resolve_device
     from photostyle.smoothing.inputs import check_lam
@@ -139,9 +137,6 @@ def transfer_options(
         raise ValueError(f"--work-mp: {exc}") from None
     if device != "auto":
         resolve_device(device)
-    flags = {k: bool(switches.pop(k, True)) for k in ("noise_aware", "region_stats")}
-    if switches:
-        raise TypeError(f"transfer_options: unknown switches {sorted(switches)}")
     return {
         "work_pixels": work_mp * 1e6,
         "smoothing": None if smoothing == "none" else smoothing,
@@ -151,7 +146,6 @@ def transfer_options(
         "colour_fix": colour_fix,
         "detail_match": detail_match,
         "device": device,
-        **flags,
     }
 
 
@@ -159,8 +153,8 @@ def check_files(out: Path | None, *inputs: Path | None) -> None:
     """Fail-fast checks before any work: each input exists and its header is a readable image
     within the pixel limit, and ``out`` can be written (extension, folder) and is none of the
     inputs. Raises :class:`photostyle.files.images.ImageError`."""
-    from photostyle.files.atomic import check_not_input
     from photostyle.files.images import check_output_path, probe_image
+    from photostyle.files.paths import check_not_input
 
     for p in inputs:
         if p is not None:
@@ -173,7 +167,7 @@ def check_files(out: Path | None, *inputs: Path | None) -> None:
 def check_lut_path(path: Path, size: int, *inputs: Path | None) -> None:
     """A look can be written to ``path``: ``.cube``, an existing folder, size 2..129, none of
     the ``inputs``."""
-    from photostyle.files.atomic import check_not_input
+    from photostyle.files.paths import check_not_input
 
     check_not_input(path, *inputs)
     if path.suffix.lower() != ".cube":

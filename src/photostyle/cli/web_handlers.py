@@ -125,7 +125,7 @@ def run_transfer(
     return (c, result), side_by_side([c, s, result]), str(out), info, (str(out), look_job)
 
 
-def fit_look(job: tuple | None, progress: Callable[..., None] | None = None) -> tuple[str, float]:
+def fit_look(job: tuple | None) -> tuple[str, float]:
     """Fit and write the look (.cube) of a finished transfer (``job``: the last element of
     :func:`run_transfer`'s result); returns ``(path, seconds)``. Run after the result is on
     screen, never before it."""
@@ -135,8 +135,6 @@ def fit_look(job: tuple | None, progress: Callable[..., None] | None = None) -> 
         raise ValueError("run a transfer first")
     out, (c, result, s, title, strength) = job
     t0 = time.perf_counter()
-    if progress is not None:
-        progress("fitting the look (.cube)")
     look = Path(out).with_name(Path(out).name.split("_photostyle")[0] + "_look.cube")
     Look.fit(c, result, title=title, style=s, strength=strength).save(look)
     return str(look), time.perf_counter() - t0
@@ -187,13 +185,3 @@ def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | 
     if f < 1:
         a = resize_float(a, (max(1, round(a.shape[1] * f)), max(1, round(a.shape[0] * f))))
     return to_uint8(a)
-
-
-def gradio_progress(bar: object) -> Callable[..., None]:
-    """A :mod:`photostyle.progress` callback that drives a ``gr.Progress`` bar: stages as
-    its text, the running solve as its fraction (with the time left in the text)."""
-
-    def update(message: str, fraction: float | None = None) -> None:
-        bar(fraction, desc=message)
-
-    return update

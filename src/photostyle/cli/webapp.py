@@ -22,7 +22,6 @@ from photostyle.cli.web_handlers import (  # noqa: F401 (the app's public helper
     DEFAULT_MAX_PIXELS,
     DOWNLOAD_FORMATS,
     fit_look,
-    gradio_progress,
     preview,
     run_transfer,
     side_by_side,

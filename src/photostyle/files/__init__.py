@@ -8,7 +8,8 @@
 * :mod:`~photostyle.files.profiles`: ICC profiles (to sRGB on load, back on request).
 * :mod:`~photostyle.files.exif`, :mod:`~photostyle.files.tiff_exif`: metadata carried over.
 * :mod:`~photostyle.files.output`: output options and :func:`write_result`;
-  :mod:`~photostyle.files.atomic`: atomic writes and input/output identity checks;
+  :mod:`~photostyle.files.atomic`: atomic writes; :mod:`~photostyle.files.paths`: image files
+  under a folder, and whether an output would be one of the inputs;
   :mod:`~photostyle.files.dither`: 8-bit outputs without banding.
 
 Nothing here imports torch; modules are imported where a command needs them.

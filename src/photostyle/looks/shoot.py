@@ -34,6 +34,7 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
     Raises :class:`ImageError` for an input that is neither an existing path nor a pattern
     matching something.
     """
+    from photostyle.files.paths import image_files
     from photostyle.files.raw import RAW_EXTENSIONS
 
     exts = IMAGE_EXTENSIONS | RAW_EXTENSIONS
@@ -41,7 +42,7 @@ def collect_inputs(inputs: list[str]) -> list[Path]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            matches = [q for q in sorted(p.rglob("*")) if q.suffix.lower() in exts and q.is_file()]
+            matches = image_files(p, exts)
         elif p.is_file():
             matches = [p]
         else:
@@ -67,12 +68,12 @@ def check_outputs_not_inputs(files: list[Path], out_dir: Path, *others: Path) ->
     Raises:
         ImageError: naming the first input that would be overwritten.
     """
-    from photostyle.files.atomic import file_ids, same_file
+    from photostyle.files.paths import file_ids
 
     ids = file_ids([*files, *others])
     for src in files:
         dst = output_path(src, out_dir)
-        if same_file(dst, src) or (dst.exists() and file_ids([dst]) & ids):
+        if file_ids([dst]) & ids:  # an output that exists and is one of the inputs
             raise ImageError(f"{out_dir}: the output {dst} would overwrite the input {src}")
 
 

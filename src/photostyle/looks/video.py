@@ -44,7 +44,7 @@ def check_video_paths(src: str | os.PathLike, out: str | os.PathLike) -> None:
     import av
 
     from photostyle.errors import ImageError
-    from photostyle.files.atomic import check_not_input
+    from photostyle.files.paths import check_not_input
 
     o = Path(out)
     check_not_input(o, src)

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from photostyle.device import resolve_device
 from photostyle.files.images import ImageError, atomic_write, load_image, to_uint8
+from photostyle.files.paths import image_files
 from photostyle.photowct.decoder import Decoder, decoder_spec
 from photostyle.photowct.vgg import VGGEncoder
 from photostyle.photowct.weights import load_decoder, save_decoder
@@ -64,7 +65,7 @@ def find_images(dirs: list[str]) -> list[Path]:
         p = Path(d)
         if not p.is_dir():
             raise ImageError(f"{p}: training data folder not found")
-        files += [f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()]
+        files += image_files(p, IMAGE_SUFFIXES)
     return sorted(files)
 
 

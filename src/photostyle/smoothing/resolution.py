@@ -39,6 +39,8 @@ import numpy as np
 from photostyle.defaults import DEFAULT_WORK_PIXELS  # noqa: F401 (the documented default)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import torch
 
 #: Pixel count at which the method's parameters (lam, guided radius) have their paper values.
@@ -148,7 +150,11 @@ def _chw(a: np.ndarray) -> torch.Tensor:
 
 
 def affine_coefficients(
-    guide: np.ndarray, result: np.ndarray, radius: int = FIT_RADIUS, **options: object
+    guide: np.ndarray,
+    result: np.ndarray,
+    radius: int = FIT_RADIUS,
+    eps: float = FIT_EPS,
+    limit: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
 ) -> np.ndarray:
     """Local affine model ``result ~ A guide + b``, fitted on ``(2r+1)^2`` windows.
 
@@ -171,8 +177,7 @@ def affine_coefficients(
     Args:
         guide: ``h x w x 3`` float32 in [0, 1] (the content at the working size).
         result: ``h x w x 3`` float32 (the smoothed result at the working size).
-        options: ``eps`` (default ``FIT_EPS``) and ``limit``, an optional per-window hook of
-            the guided filter (the noise-aware gain bound).
+        limit: optional per-window hook of the guided filter (the noise-aware gain bound).
 
     Returns:
         ``h x w x 4 x 3`` float32: ``coef[..., k, c]`` is the weight of guide channel ``k`` in
@@ -185,7 +190,6 @@ def affine_coefficients(
     def gain(mu: torch.Tensor, mp: torch.Tensor) -> torch.Tensor:
         return (mp.sum(0) / mu.sum(0).clamp_min(3 * GAIN_FLOOR)).clamp_(0, GAIN_MAX)
 
-    eps, limit = options.get("eps", FIT_EPS), options.get("limit")
     a, b = guided_filter_torch(_chw(guide), _chw(result), radius, eps, prior=gain, limit=limit)
     coef = torch.cat([a, b[None]]).permute(2, 3, 0, 1)  # h x w x 4 x 3
     return np.ascontiguousarray(coef.numpy())
