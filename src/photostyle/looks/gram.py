@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 #: Pixels of the images whose Gram matrices are compared (content via the look, and style).
-GRAM_PIXELS = 200_000
+GRAM_PIXELS = 50_000
 MEMORY = 5
 ARMIJO = 1e-4
 MIN_STEP = 1 / 64

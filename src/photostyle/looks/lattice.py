@@ -34,19 +34,35 @@ def resample(table: np.ndarray, k: int, n: int) -> np.ndarray:
     return up.permute(1, 2, 3, 0).reshape(-1, 3).numpy()
 
 
-def second_differences(n: int):  # noqa: ANN201 (scipy sparse matrix)
-    """Stacked second-difference operators along the r, g and b axes of an ``n^3`` lattice."""
+def _along_axes(d, n: int):  # noqa: ANN001, ANN202 (scipy sparse matrices)
+    """The 1D operator ``d`` (``k x n``) applied along the r, g and b axes of an ``n^3``
+    lattice, stacked (rows of each block raveled in lattice order)."""
     import scipy.sparse as sp
 
-    d = sp.diags([np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)], [0, 1, 2], (n - 2, n))
     eye = sp.identity(n, format="csr")
     return sp.vstack(
         [
             sp.kron(sp.kron(d, eye), eye),
             sp.kron(sp.kron(eye, d), eye),
-            sp.kron(sp.kron(eye, eye), d),
+            sp.kron(eye, sp.kron(eye, d)),
         ]
     ).tocsr()
+
+
+def second_differences(n: int):  # noqa: ANN201 (scipy sparse matrix)
+    """Stacked second-difference operators along the r, g and b axes of an ``n^3`` lattice."""
+    import scipy.sparse as sp
+
+    d = sp.diags([np.ones(n - 2), -2 * np.ones(n - 2), np.ones(n - 2)], [0, 1, 2], (n - 2, n))
+    return _along_axes(d, n)
+
+
+def first_differences(n: int):  # noqa: ANN201 (scipy sparse matrix)
+    """Stacked forward differences along the r, g and b axes of an ``n^3`` lattice: the
+    ``(n-1) n^2`` edges of each axis, in the order of ``np.diff(table, axis)`` raveled."""
+    import scipy.sparse as sp
+
+    return _along_axes(sp.diags([-np.ones(n - 1), np.ones(n - 1)], [0, 1], (n - 1, n)), n)
 
 
 def factorize(a):  # noqa: ANN001, ANN201 (scipy sparse matrix in, SuperLU out)

@@ -48,7 +48,7 @@ REFIT_EPS = 1e-6
 #: size like every length, :class:`photostyle.smoothing.resolution.WorkScale`), the noise
 #: factor ``k`` and the gain bound ``G`` of the module docstring. Chosen on pairs-wide
 #: (benchmarks/results/quality.json).
-NOISE_RADIUS = 5.0
+NOISE_RADIUS = 3.0
 NOISE_FACTOR = 4.0
 NOISE_MAX_GAIN = 0.75
 
