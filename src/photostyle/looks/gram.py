@@ -17,8 +17,8 @@ minimises, from that solution, over the lattice ``L`` (``n^3 x 3``)::
 
 The minimiser is L-BFGS (two-loop recursion, memory ``MEMORY``) with ``H^-1`` (its sparse LU)
 as the initial inverse Hessian, so every step is as smooth and locally affine as the quadratic
-problem allows, and an Armijo backtracking line search. Each iteration costs one VGG forward
-and backward pass per image at ``GRAM_PIXELS`` (about 0.6 s on 2 CPU cores at 0.2 MP).
+problem allows, and an Armijo backtracking line search. Each evaluation costs one VGG forward
+and backward pass per image at ``GRAM_PIXELS`` (0.05 MP: about 1 s on 2 loaded CPU cores).
 """
 
 from __future__ import annotations
