@@ -4,8 +4,9 @@ For each pair the default transfer without the limit (``noise_aware=False``) is 
 every variant ``radius / factor k / max gain G`` of :class:`~photostyle.smoothing.noise.NoiseLimit`
 is then applied to that result (what ``transfer`` does at these sizes: the working size is
 the photo's), and scored with the metrics of ``benchmarks/quality.py`` (grain gain, structure,
-affine residual, colour distance, Gram). Radii are at the 0.4 MP reference (2 px on the
-0.15 MP BSDS pairs for 3.3, 3 px for 5). Writes ``benchmarks/results/noise_tuning.json``
+affine residual, colour distance, Gram). The radii are in the pairs' own pixels (the scale
+is taken in paper mode: 3.3 rounds to 3 px); the shipped constant is at the 0.4 MP reference,
+so the default of session 10 (5) is 3 px on these 0.15 MP pairs and today's (3) is 2 px. Writes ``benchmarks/results/noise_tuning.json``
 (per pair and means, resumable: pairs already in the file are kept).
 """
 
