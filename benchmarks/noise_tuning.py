@@ -6,7 +6,8 @@ is then applied to that result (what ``transfer`` does at these sizes: the worki
 the photo's), and scored with the metrics of ``benchmarks/quality.py`` (grain gain, structure,
 affine residual, colour distance, Gram). The radii are in the pairs' own pixels (the scale
 is taken in paper mode: 3.3 rounds to 3 px); the shipped constant is at the 0.4 MP reference,
-so the default of session 10 (5) is 3 px on these 0.15 MP pairs and today's (3) is 2 px. Writes ``benchmarks/results/noise_tuning.json``
+so the default of session 10 (5) is 3 px on these 0.15 MP pairs and today's (3) is 2 px.
+Writes ``benchmarks/results/noise_tuning.json``
 (per pair and means, resumable: pairs already in the file are kept).
 """
 
