@@ -60,9 +60,9 @@ class Capture:
         self.bound, self.args = look_fit.bound_gain, None
         look_fit.bound_gain = self
 
-    def __call__(self, table, contents, weights, max_gain):  # noqa: ANN001, ANN204
-        self.args = (table, contents, weights)
-        return self.bound(table, contents, weights, max_gain)
+    def __call__(self, table, contents, data_gram, max_gain):  # noqa: ANN001, ANN204
+        self.args = (table, contents, data_gram)
+        return self.bound(table, contents, data_gram, max_gain)
 
     def look(self, max_gain: float) -> Look:
         table = np.clip(self.bound(*self.args, max_gain), 0.0, 1.0)

@@ -151,7 +151,7 @@ def stylizing_table(
         y = np.clip(np.concatenate([wm @ table for wm in ws]), 0.0, 1.0)
     if GRAM_WEIGHT:
         table = _style_statistics(table, (hessian, lu), bt, ws, [c for c, _ in pairs], style)
-    table = np.clip(bound_gain(table, cs, ws, max_gain), 0.0, 1.0)
+    table = np.clip(bound_gain(table, cs, wtw_sum / len(pairs), max_gain), 0.0, 1.0)
     return table if n == size else resample(table, n, size)
 
 

@@ -49,7 +49,9 @@ DATA_WEIGHT = 10.0
 def cell_index(rgb: np.ndarray, n: int) -> np.ndarray:
     """Flat index (``(r * (n-1) + g) * (n-1) + b``) of the lattice cell of each colour
     (``M x 3`` in [0, 1])."""
-    i = np.minimum(np.floor(np.clip(rgb, 0.0, 1.0) * (n - 1)).astype(np.int64), n - 2)
+    from photostyle.looks.lattice import cell_origin
+
+    i = cell_origin(rgb, n)
     return (i[:, 0] * (n - 1) + i[:, 1]) * (n - 1) + i[:, 2]
 
 
@@ -59,13 +61,13 @@ def allowed_gains(
     """``(A, density)``: the allowed gain ``A_q`` of each cell (``(n-1)^3`` float64, ``inf``
     where no pixel falls) and the pixel density per cell (mean 1 over the lattice).
     ``contents``: ``H x W x 3`` float images in [0, 1] (the fit's working size)."""
-    from photostyle.smoothing.noise import noise_variance, window_variance
+    from photostyle.smoothing.noise import noise_floor, window_variance
 
     cells = (n - 1) ** 3
     inv_sq, count = np.zeros(cells), np.zeros(cells)
     for c in contents:
-        v = window_variance(c).ravel()
-        a_inv_sq = 1.0 / (max_gain**2 * (1.0 + v / (factor * noise_variance(c))))
+        v = window_variance(c)
+        a_inv_sq = 1.0 / (max_gain**2 * (1.0 + v.ravel() / (factor * noise_floor(v))))
         q = cell_index(c.reshape(-1, 3), n)
         inv_sq += np.bincount(q, a_inv_sq, cells)
         count += np.bincount(q, minlength=cells)
@@ -118,12 +120,14 @@ def _edge_min(per_cell: np.ndarray, n: int, axis: int) -> np.ndarray:
 def bound_gain(
     table: np.ndarray,
     contents: list[np.ndarray],
-    weights: list,
+    data_gram,  # noqa: ANN001 (scipy sparse matrix)
     max_gain: float = LOOK_MAX_GAIN,
 ) -> np.ndarray:
     """The lattice ``table`` (``n^3 x 3`` float64) with its gain bounded (module docstring).
-    ``contents``: the fit's contents (``H x W x 3`` float in [0, 1]); ``weights``: their sparse
-    ``M x n^3`` trilinear weight matrices. Returns ``table`` itself where no cell is over."""
+    ``contents``: the fit's contents (``H x W x 3`` float in [0, 1]); ``data_gram``:
+    ``W^T W / M`` of their trilinear weights ``W`` (``M x n^3``), averaged over the contents
+    (sparse).
+    Returns ``table`` itself where no cell is over."""
     import scipy.sparse as sp
 
     from photostyle.looks.lattice import factorize, first_differences
@@ -140,8 +144,7 @@ def bound_gain(
     # an edge's density: the largest of its cells' (the empty lattice gets EMPTY_WEIGHT)
     dens = np.concatenate([-_edge_min(-density, n, a).ravel() for a in range(3)])
     w = sp.diags((EMPTY_WEIGHT + dens) * (n - 1) ** 2 / len(dens))
-    wtw = sum((wm.T @ wm) / wm.shape[0] for wm in weights) / len(weights)
     target = scale[:, None] * (d @ table)
-    a = (d.T @ w @ d + DATA_WEIGHT * wtw + 1e-9 * sp.identity(n**3)).tocsc()
-    b = d.T @ (w @ target) + DATA_WEIGHT * (wtw @ table) + 1e-9 * table
+    a = (d.T @ w @ d + DATA_WEIGHT * data_gram + 1e-9 * sp.identity(n**3)).tocsc()
+    b = d.T @ (w @ target) + DATA_WEIGHT * (data_gram @ table) + 1e-9 * table
     return factorize(a).solve(b)

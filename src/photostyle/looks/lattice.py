@@ -8,11 +8,17 @@ from __future__ import annotations
 import numpy as np
 
 
+def cell_origin(rgb: np.ndarray, n: int) -> np.ndarray:
+    """Lattice index (``M x 3`` int64, per axis ``0 .. n-2``) of the low corner of the cell of
+    each colour (``M x 3`` in [0, 1]; 1.0 falls in the last cell)."""
+    return np.minimum(np.floor(np.clip(rgb, 0.0, 1.0) * (n - 1)).astype(np.int64), n - 2)
+
+
 def corners(rgb: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Flat lattice indices (``M x 8``) and trilinear weights (``M x 8``) of colours ``M x 3``
     in [0, 1]; the lattice is indexed ``(r * n + g) * n + b``."""
     p = np.clip(rgb, 0.0, 1.0) * (n - 1)
-    i0 = np.minimum(np.floor(p).astype(np.int64), n - 2)
+    i0 = cell_origin(rgb, n)
     f = p - i0
     idx, wts = [], []
     for dr in (0, 1):

@@ -69,11 +69,17 @@ def window_variance(image: np.ndarray) -> np.ndarray:
     return np.clip(m2 - m * m, 0, None).mean(2)
 
 
-def noise_variance(image: np.ndarray) -> float:
-    """The noise floor ``sigma^2`` of ``image`` (``H x W x 3`` float in [0, 1]), see the module
+def noise_floor(variances: np.ndarray) -> float:
+    """The noise floor ``sigma^2`` from an image's :func:`window_variance` map, see the module
     docstring: a variance in [0, 1]^2 units in ``[MIN_VARIANCE, MAX_VARIANCE]``."""
-    v = float(np.percentile(window_variance(image), FLAT_PERCENTILE))
+    v = float(np.percentile(variances, FLAT_PERCENTILE))
     return min(max(v, MIN_VARIANCE), MAX_VARIANCE)
+
+
+def noise_variance(image: np.ndarray) -> float:
+    """The noise floor ``sigma^2`` of ``image`` (``H x W x 3`` float in [0, 1]):
+    :func:`noise_floor` of its :func:`window_variance`."""
+    return noise_floor(window_variance(image))
 
 
 def gain_limit(variance: float, factor: float, max_gain: float):  # noqa: ANN201
