@@ -1,10 +1,10 @@
-"""Choose the stylizing look's weights (gamma, mu) and gain bound G on pairs-wide.
+"""Choose the stylizing look's weights (gamma, mu, Gram weight) and gain bound G on pairs-wide.
 
-For the first ``--pairs`` pairs of pairs-wide (default 7: what a 2-core session allowed; the
-choice is then checked on all 60 and on dpst-dev by ``benchmarks/looks.py``): the full
-transfer, then for each (gamma, mu) one fit, and from its lattice before the bound every G
-(:class:`looks.Capture`). Scores as ``benchmarks/quality.py``. Writes
-``benchmarks/results/look_tuning.json`` (per pair, and means as look / full transfer).
+For the first ``--pairs`` pairs of pairs-wide (default: all 60; the choice is then checked on
+both sets by ``benchmarks/looks.py``): the full transfer, then for each configuration one fit,
+and from its lattice before the bound every G (:class:`looks.Capture`, no second fit). Scores
+as ``benchmarks/quality.py``. Writes ``benchmarks/results/look_tuning.json`` after every pair
+(per pair, and the means as look / full transfer); a run that was stopped resumes from it.
 """
 
 import argparse
@@ -21,43 +21,65 @@ from photostyle.looks import fit as look_fit
 from photostyle.looks.look import Look
 from photostyle.photowct.vgg import VGGEncoder
 
-CONFIGS = {"base": (1.0, 300.0), "g3": (3.0, 300.0), "g3m100": (3.0, 100.0), "g10": (10.0, 300.0)}
-GAINS = (float("inf"), 2.0, 1.5, 1.0)
+#: name: (GAMMA, MU, GRAM_WEIGHT) of :mod:`photostyle.looks.fit`
+CONFIGS = {
+    "g3": (3.0, 300.0, 0.1),
+    "g3m100": (3.0, 100.0, 0.1),
+    "g10": (10.0, 300.0, 0.1),
+    "g3w03": (3.0, 300.0, 0.3),
+}
+GAINS = (float("inf"), 1.5, 1.25, 1.1, 1.0)
+PATH = OUT / "look_tuning.json"
+
+
+def ratios(rows: dict) -> dict:
+    """Per configuration and metric: mean over the pairs, divided by the full transfer's."""
+    ids = list(rows)
+    full = {m: np.mean([rows[i]["full"][m] for i in ids]) for m in rows[ids[0]]["full"]}
+    return {
+        k: {m: float(np.mean([rows[i][k][m] for i in ids]) / full[m]) for m in full}
+        for k in rows[ids[0]]
+        if k != "full"
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--pairs", type=int, default=7)
+    ap.add_argument("--pairs", type=int, default=60)
     args = ap.parse_args()
-    enc, capture, rows = VGGEncoder(), Capture(), {}
-    saved = (look_fit.GAMMA, look_fit.MU)
+    old = json.loads(PATH.read_text()) if PATH.exists() else {}
+    same = old.get("configs") == {k: list(v) for k, v in CONFIGS.items()}
+    rows = old.get("per_pair", {}) if same and old.get("gains") == list(GAINS) else {}
+    enc, capture = VGGEncoder(), Capture()
+    saved = (look_fit.GAMMA, look_fit.MU, look_fit.GRAM_WEIGHT)
     for pid, cp, sp, _ in pairs("pairs-wide")[: args.pairs]:
+        if pid in rows:
+            continue
         c, s = load_image(cp), load_image(sp)
         full = transfer(c, s)
         row = {"full": score(c, s, full, enc)}
-        for name, (gamma, mu) in CONFIGS.items():
-            look_fit.GAMMA, look_fit.MU = gamma, mu
+        for name, (gamma, mu, gram_weight) in CONFIGS.items():
+            look_fit.GAMMA, look_fit.MU, look_fit.GRAM_WEIGHT = gamma, mu, gram_weight
             t0 = time.perf_counter()
             Look.fit(c, full, style=s)
             sec = time.perf_counter() - t0
-            look_fit.GAMMA, look_fit.MU = saved
+            look_fit.GAMMA, look_fit.MU, look_fit.GRAM_WEIGHT = saved
             for g in GAINS:
                 row[f"{name}/G{g:g}"] = {
                     "seconds": sec,
                     **score(c, s, capture.look(g).apply(c), enc),
                 }
         rows[pid] = row
+        result = {
+            "configs": {k: list(v) for k, v in CONFIGS.items()},
+            "gains": list(GAINS),
+            "pairs": list(rows),
+            "mean_over_full": ratios(rows),
+            "per_pair": rows,
+        }
+        PATH.write_text(json.dumps(result, indent=1))
         print(pid, {k: round(v["swd_lab"], 2) for k, v in row.items()}, flush=True)
-    ids = list(rows)
-    full = {m: np.mean([rows[i]["full"][m] for i in ids]) for m in rows[ids[0]]["full"]}
-    ratio = {
-        k: {m: float(np.mean([rows[i][k][m] for i in ids]) / full[m]) for m in full}
-        for k in rows[ids[0]]
-        if k != "full"
-    }
-    result = {"pairs": ids, "mean_over_full": ratio, "per_pair": rows}
-    (OUT / "look_tuning.json").write_text(json.dumps(result, indent=1))
-    for k, v in ratio.items():
+    for k, v in ratios(rows).items():
         print(f"{k:12s}", " ".join(f"{m}={x:.2f}" for m, x in v.items()))
 
 
