@@ -48,6 +48,7 @@ from photostyle.metrics import (
     affine_residual,
     grain_gain,
     gram_distance,
+    gram_matrices,
     sliced_wasserstein_lab,
     structure_ssim,
 )
@@ -94,10 +95,16 @@ def methods(set_name: str, masks: tuple[Path, Path] | None) -> dict:
     }
 
 
+_STYLE_GRAMS: dict = {}
+
+
 def score(c: np.ndarray, s: np.ndarray, out: np.ndarray, enc: VGGEncoder) -> dict:
+    """The metrics of ``out`` (the style's Gram matrices kept for the next call with ``s``)."""
+    if _STYLE_GRAMS.get("style") is not s:
+        _STYLE_GRAMS.update(style=s, grams=gram_matrices(s, enc))
     return {
         "structure_ssim": structure_ssim(c, out),
-        "gram": gram_distance(out, s, enc),
+        "gram": gram_distance(out, s, enc, _STYLE_GRAMS["grams"]),
         "swd_lab": sliced_wasserstein_lab(out, s),
         "affine_residual": affine_residual(c, out),
         "grain_gain": grain_gain(c, out),

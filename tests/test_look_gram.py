@@ -74,8 +74,8 @@ def test_gram_loss_matches_the_benchmark_metric_and_its_gradient():
     table = Look.identity(n).table.reshape(-1, 3).astype(np.float64) * 0.8 + 0.1
     loss = look_gram.GramLoss([c], s, n, "cpu")
     value, grad = loss(table)
-    # the same number as metrics.gram_distance of the look's image (an independent code path),
-    # both images being smaller than GRAM_PIXELS (so taken as they are)
+    # the same number as metrics.gram_distance of the look's image (its own float64 Grams, no
+    # autograd), both images being smaller than GRAM_PIXELS (so taken as they are)
     image = (weights_matrix(c.reshape(-1, 3).astype(np.float64), n) @ table).reshape(c.shape)
     ref = gram_distance(image.astype(np.float32), s, VGGEncoder())
     assert value == pytest.approx(ref, rel=1e-4)
