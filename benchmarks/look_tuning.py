@@ -5,6 +5,8 @@ both sets by ``benchmarks/looks.py``): the full transfer, then for each configur
 and from its lattice before the bound every G (:class:`looks.Capture`, no second fit). Scores
 as ``benchmarks/quality.py``. Writes ``benchmarks/results/look_tuning.json`` after every pair
 (per pair, and the means as look / full transfer); a run that was stopped resumes from it.
+``--norm spectral`` bounds each cell's steepest slope instead of its mean slope
+(:func:`photostyle.looks.gain.cell_gains`) and writes ``look_tuning_spectral.json``.
 
 The choice (:func:`choose`, fixed before the run): among the settings that meet the goals the
 bound is for (mean grain gain and structure no worse than the full transfer's, the worst 6
@@ -35,7 +37,7 @@ CONFIGS = {
     "g10": (10.0, 300.0, 0.1),
     "g3w03": (3.0, 300.0, 0.3),
 }
-GAINS = (float("inf"), 1.5, 1.25, 1.1, 1.0)
+GAINS = (float("inf"), 1.5, 1.25, 1.1, 1.0)  # the defaults of --configs and --gains
 PATH = OUT / "look_tuning.json"
 
 
@@ -66,10 +68,18 @@ def choose(rows: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--pairs", type=int, default=60)
+    ap.add_argument(
+        "--norm", default="frobenius", help="the bound's cell slope: frobenius, spectral"
+    )
+    ap.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated CONFIGS names")
+    ap.add_argument("--gains", default=",".join(f"{g:g}" for g in GAINS), help="G values")
     args = ap.parse_args()
-    old = json.loads(PATH.read_text()) if PATH.exists() else {}
-    same = old.get("configs") == {k: list(v) for k, v in CONFIGS.items()}
-    rows = old.get("per_pair", {}) if same and old.get("gains") == list(GAINS) else {}
+    configs = {k: CONFIGS[k] for k in args.configs.split(",")}
+    gains = [float(g) for g in args.gains.split(",")]
+    path = PATH if args.norm == "frobenius" else PATH.with_name(f"look_tuning_{args.norm}.json")
+    old = json.loads(path.read_text()) if path.exists() else {}
+    same = old.get("configs") == {k: list(v) for k, v in configs.items()}
+    rows = old.get("per_pair", {}) if same and old.get("gains") == gains else {}
     enc, capture = VGGEncoder(), Capture()
     saved = (look_fit.GAMMA, look_fit.MU, look_fit.GRAM_WEIGHT)
     for pid, cp, sp, _ in pairs("pairs-wide")[: args.pairs]:
@@ -78,26 +88,25 @@ def main() -> None:
         c, s = load_image(cp), load_image(sp)
         full = transfer(c, s)
         row = {"full": score(c, s, full, enc)}
-        for name, (gamma, mu, gram_weight) in CONFIGS.items():
+        for name, (gamma, mu, gram_weight) in configs.items():
             look_fit.GAMMA, look_fit.MU, look_fit.GRAM_WEIGHT = gamma, mu, gram_weight
             t0 = time.perf_counter()
             Look.fit(c, full, style=s)
             sec = time.perf_counter() - t0
             look_fit.GAMMA, look_fit.MU, look_fit.GRAM_WEIGHT = saved
-            for g in GAINS:
-                row[f"{name}/G{g:g}"] = {
-                    "seconds": sec,
-                    **score(c, s, capture.look(g).apply(c), enc),
-                }
+            for g in gains:
+                look = capture.look(g, args.norm)
+                row[f"{name}/G{g:g}"] = {"seconds": sec, **score(c, s, look.apply(c), enc)}
         rows[pid] = row
         result = {
-            "configs": {k: list(v) for k, v in CONFIGS.items()},
-            "gains": list(GAINS),
+            "norm": args.norm,
+            "configs": {k: list(v) for k, v in configs.items()},
+            "gains": gains,
             "pairs": list(rows),
             "mean_over_full": choose(rows),
             "per_pair": rows,
         }
-        PATH.write_text(json.dumps(result, indent=1))
+        path.write_text(json.dumps(result, indent=1))
         print(pid, {k: round(v["swd_lab"], 2) for k, v in row.items()}, flush=True)
     table = choose(rows)
     for k, v in sorted(table.items(), key=lambda kv: (not kv[1]["feasible"], kv[1]["trade_score"])):

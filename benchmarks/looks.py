@@ -64,8 +64,8 @@ class Capture:
         self.args = (table, contents, data_gram)
         return self.bound(table, contents, data_gram, max_gain)
 
-    def look(self, max_gain: float) -> Look:
-        table = np.clip(self.bound(*self.args, max_gain), 0.0, 1.0)
+    def look(self, max_gain: float, norm: str = "frobenius") -> Look:
+        table = np.clip(self.bound(*self.args, max_gain, norm), 0.0, 1.0)
         n = round(len(table) ** (1 / 3))
         table = table if n == DEFAULT_SIZE else resample(table, n, DEFAULT_SIZE)
         return Look(table.reshape((DEFAULT_SIZE,) * 3 + (3,)))

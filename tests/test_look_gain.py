@@ -41,6 +41,13 @@ def test_cell_gains_are_the_trilinear_map_slopes(rng):
     expect = np.linalg.norm(jac, axis=(1, 2)) / np.sqrt(3)
     flat = (q[:, 0] * (n - 1) + q[:, 1]) * (n - 1) + q[:, 2]
     assert np.allclose(cell_gains(table)[flat], expect, rtol=2e-3)
+    # the steepest direction: the largest singular value of the same Jacobians
+    steepest = np.linalg.svd(jac, compute_uv=False)[:, 0]
+    assert np.allclose(cell_gains(table, "spectral")[flat], steepest, rtol=2e-3)
+    # a map that stretches one direction and squashes the others: mean slope 1, steepest 1.6
+    squash = _lattice(lambda x: x * np.array([1.6, 0.4, np.sqrt(3 - 1.6**2 - 0.4**2)]), n)
+    assert np.allclose(cell_gains(squash), 1.0)
+    assert np.allclose(cell_gains(squash, "spectral"), 1.6)
 
 
 def _flat_and_textured(rng) -> np.ndarray:

@@ -84,8 +84,10 @@ def edge_differences(table: np.ndarray) -> list[np.ndarray]:
     return [np.diff(t, axis=a) for a in range(3)]
 
 
-def cell_gains(table: np.ndarray) -> np.ndarray:
-    """``|J_q|`` of every cell (``(n-1)^3``) of the lattice ``table`` (``n^3 x 3``)."""
+def cell_gains(table: np.ndarray, norm: str = "frobenius") -> np.ndarray:
+    """``|J_q|`` of every cell (``(n-1)^3``) of the lattice ``table`` (``n^3 x 3``):
+    ``norm`` ``"frobenius"``: ``||J_q||_F / sqrt(3)`` (the gain averaged over colour
+    directions); ``"spectral"``: ``||J_q||_2`` (the gain along the steepest direction)."""
     n = round(len(table) ** (1 / 3))
     cols = []
     for a, d in enumerate(edge_differences(table)):
@@ -95,6 +97,8 @@ def cell_gains(table: np.ndarray) -> np.ndarray:
             d = (np.take(d, range(n - 1), axis=x) + np.take(d, range(1, n), axis=x)) / 2
         cols.append(d * (n - 1))
     jac = np.stack(cols, -1)  # (n-1)^3 x 3 (out) x 3 (in)
+    if norm == "spectral":
+        return np.linalg.norm(jac, ord=2, axis=(-2, -1)).ravel()
     return (np.linalg.norm(jac, axis=(-2, -1)) / np.sqrt(3)).ravel()
 
 
@@ -122,8 +126,10 @@ def bound_gain(
     contents: list[np.ndarray],
     data_gram,  # noqa: ANN001 (scipy sparse matrix)
     max_gain: float = LOOK_MAX_GAIN,
+    norm: str = "frobenius",
 ) -> np.ndarray:
-    """The lattice ``table`` (``n^3 x 3`` float64) with its gain bounded (module docstring).
+    """The lattice ``table`` (``n^3 x 3`` float64) with its gain bounded (module docstring;
+    ``norm``: how :func:`cell_gains` measures a cell's slope).
     ``contents``: the fit's contents (``H x W x 3`` float in [0, 1]); ``data_gram``:
     ``W^T W / M`` of their trilinear weights ``W`` (``M x n^3``), averaged over the contents
     (sparse).
@@ -136,7 +142,7 @@ def bound_gain(
         return table
     n = round(len(table) ** (1 / 3))
     allowed, density = allowed_gains(contents, n, max_gain)
-    f = np.minimum(1.0, allowed / np.maximum(cell_gains(table), 1e-12))
+    f = np.minimum(1.0, allowed / np.maximum(cell_gains(table, norm), 1e-12))
     if f.min() >= 1.0:
         return table
     d = first_differences(n)
