@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 from looks import Capture
-from quality import OUT, pairs, score
+from quality import OUT, means, pairs, score
 
 from photostyle import transfer
 from photostyle.files.images import load_image
@@ -43,13 +43,9 @@ PATH = OUT / "look_tuning.json"
 
 def ratios(rows: dict) -> dict:
     """Per configuration and metric: mean over the pairs, divided by the full transfer's."""
-    ids = list(rows)
-    full = {m: np.mean([rows[i]["full"][m] for i in ids]) for m in rows[ids[0]]["full"]}
-    return {
-        k: {m: float(np.mean([rows[i][k][m] for i in ids]) / full[m]) for m in full}
-        for k in rows[ids[0]]
-        if k != "full"
-    }
+    mean = means(rows)
+    full = mean.pop("full")
+    return {k: {m: v[m] / full[m] for m in full} for k, v in mean.items()}
 
 
 def choose(rows: dict) -> dict:

@@ -30,7 +30,7 @@ import sys
 import time
 
 import numpy as np
-from quality import HIGHER_IS_BETTER, OUT, ROOT, contact_sheet, pairs, score
+from quality import HIGHER_IS_BETTER, OUT, ROOT, contact_sheet, means, pairs, score
 
 from photostyle import transfer
 from photostyle.cli.webapp import side_by_side
@@ -93,10 +93,7 @@ def run_set(set_name: str, enc: VGGEncoder, capture: Capture, limit: int | None)
 
 def summarise(set_name: str, rows: dict, sheet: dict) -> dict:
     ids = list(rows)
-    mean = {
-        k: {m: float(np.mean([rows[i][k][m] for i in ids])) for m in rows[ids[0]][k]}
-        for k in rows[ids[0]]
-    }
+    mean = means(rows)
     full, look = mean["full"], mean["look"]
     worst, worst_ok = {}, {}
     for m in ("affine_residual", "grain_gain", "swd_lab", "structure_ssim", "gram"):

@@ -13,18 +13,10 @@ Writes ``benchmarks/results/noise_tuning.json``
 
 import json
 
-import numpy as np
-from quality import OUT, pairs
+from quality import OUT, means, pairs
 
-from photostyle import transfer
+from photostyle import metrics, transfer
 from photostyle.files.images import load_image
-from photostyle.metrics import (
-    affine_residual,
-    grain_gain,
-    gram_distance,
-    sliced_wasserstein_lab,
-    structure_ssim,
-)
 from photostyle.photowct.vgg import VGGEncoder
 from photostyle.smoothing.noise import NoiseLimit, noise_variance
 from photostyle.smoothing.resolution import work_scale
@@ -46,22 +38,20 @@ def main() -> None:
         for rad, k, g in VARIANTS:
             lim = NoiseLimit(var, max(1, round(scale.length(rad))), k, g)
             res[f"{rad}/{k}/{g}"] = lim.apply(c, r0)
-        out[pid] = {"variance": var}
+        out[pid], style_grams = {"variance": var}, metrics.gram_matrices(s, enc)
         for name, o in res.items():
             out[pid][name] = {
-                "grain": grain_gain(c, o),
-                "ssim": structure_ssim(c, o),
-                "affine": affine_residual(c, o),
-                "swd": sliced_wasserstein_lab(o, s),
-                "gram": gram_distance(o, s, enc),
+                "grain": metrics.grain_gain(c, o),
+                "ssim": metrics.structure_ssim(c, o),
+                "affine": metrics.affine_residual(c, o),
+                "swd": metrics.sliced_wasserstein_lab(o, s),
+                "gram": metrics.gram_distance(o, s, enc, style_grams),
             }
         print(pid, {n: round(v["grain"], 2) for n, v in out[pid].items() if n != "variance"})
         path.write_text(json.dumps({"per_pair": out}, indent=1))
     ids = list(out)
-    names = [k for k in out[ids[0]] if all(isinstance(out[i].get(k), dict) for i in ids)]
-    mean = {
-        n: {m: float(np.mean([out[i][n][m] for i in ids])) for m in out[ids[0]][n]} for n in names
-    }
+    mean = means(out)
+    names = list(mean)
     worst = {n: sorted(((out[i][n]["grain"], i) for i in ids), reverse=True)[:5] for n in names}
     path.write_text(
         json.dumps(

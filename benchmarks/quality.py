@@ -179,13 +179,21 @@ def run_set(set_name: str, enc: VGGEncoder, limit: int | None, chosen: list | No
     return summarise(set_name, per_pair, sheet, regions)
 
 
+def means(per_pair: dict) -> dict:
+    """``{method: {metric: mean over the pairs}}`` of ``per_pair`` (``{pair: {method: {metric:
+    value}}}``), for the methods every pair has (entries that are not a method's metrics, a
+    number, are skipped)."""
+    ids = list(per_pair)
+    first = per_pair[ids[0]]
+    names = [k for k in first if all(isinstance(per_pair[i].get(k), dict) for i in ids)]
+    return {
+        k: {m: float(np.mean([per_pair[i][k][m] for i in ids])) for m in first[k]} for k in names
+    }
+
+
 def summarise(set_name: str, per_pair: dict, sheet: dict, regions: dict) -> dict:
     ids = list(per_pair)
-    keys = [k for k in per_pair[ids[0]] if isinstance(per_pair[ids[0]][k], dict)]
-    mean = {
-        k: {m: float(np.mean([per_pair[i][k][m] for i in ids])) for m in per_pair[ids[0]][k]}
-        for k in keys
-    }  # noqa: E501
+    mean = means(per_pair)
     worst = {}
     for k in (DEFAULT[set_name], BASELINE[set_name]):
         worst[k] = {}

@@ -10,8 +10,7 @@ labels, the default transfer with the per-label statistics at REGION_BLUR 0.001 
 import argparse
 import json
 
-import numpy as np
-from quality import OUT, pairs
+from quality import OUT, means, pairs
 
 import photostyle.colour as colour
 from photostyle import transfer
@@ -41,10 +40,7 @@ def main() -> None:
             }
         print(pid, {k: round(v["affine"], 3) for k, v in out[pid].items()}, flush=True)
     ids = list(out)
-    mean = {
-        b: {m: float(np.mean([out[i][b][m] for i in ids])) for m in out[ids[0]][b]}
-        for b in out[ids[0]]
-    }
+    mean = means(out)
     (OUT / "region_blur_tuning.json").write_text(
         json.dumps({"pairs": ids, "mean": mean, "per_pair": out}, indent=1)
     )
