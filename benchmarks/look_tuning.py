@@ -26,6 +26,7 @@ from quality import OUT, means, pairs, score
 from photostyle import transfer
 from photostyle.files.images import load_image
 from photostyle.looks import fit as look_fit
+from photostyle.looks.gain import GAIN_NORMS
 from photostyle.looks.look import Look
 from photostyle.photowct.vgg import VGGEncoder
 
@@ -64,15 +65,13 @@ def choose(rows: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--pairs", type=int, default=60)
-    ap.add_argument(
-        "--norm", default="frobenius", help="the bound's cell slope: frobenius, spectral"
-    )
+    ap.add_argument("--norm", default=GAIN_NORMS[0], choices=GAIN_NORMS, help="the cell slope")
     ap.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated CONFIGS names")
     ap.add_argument("--gains", default=",".join(f"{g:g}" for g in GAINS), help="G values")
     args = ap.parse_args()
     configs = {k: CONFIGS[k] for k in args.configs.split(",")}
     gains = [float(g) for g in args.gains.split(",")]
-    path = PATH if args.norm == "frobenius" else PATH.with_name(f"look_tuning_{args.norm}.json")
+    path = PATH if args.norm == GAIN_NORMS[0] else PATH.with_name(f"look_tuning_{args.norm}.json")
     old = json.loads(path.read_text()) if path.exists() else {}
     same = old.get("configs") == {k: list(v) for k, v in configs.items()}
     rows = old.get("per_pair", {}) if same and old.get("gains") == gains else {}

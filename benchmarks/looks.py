@@ -36,7 +36,7 @@ from photostyle import transfer
 from photostyle.cli.webapp import side_by_side
 from photostyle.files.images import load_image
 from photostyle.looks import fit as look_fit
-from photostyle.looks.gain import LOOK_MAX_GAIN
+from photostyle.looks.gain import GAIN_NORMS, LOOK_MAX_GAIN
 from photostyle.looks.lattice import resample
 from photostyle.looks.look import DEFAULT_SIZE, Look
 from photostyle.photowct.vgg import VGGEncoder
@@ -64,7 +64,7 @@ class Capture:
         self.args = (table, contents, data_gram)
         return self.bound(table, contents, data_gram, max_gain)
 
-    def look(self, max_gain: float, norm: str = "frobenius") -> Look:
+    def look(self, max_gain: float, norm: str = GAIN_NORMS[0]) -> Look:
         table = np.clip(self.bound(*self.args, max_gain, norm), 0.0, 1.0)
         n = round(len(table) ** (1 / 3))
         table = table if n == DEFAULT_SIZE else resample(table, n, DEFAULT_SIZE)

@@ -46,6 +46,9 @@ import numpy as np
 #: ``G = inf`` switches the bound off. G chosen on all 60 pairs-wide pairs (look_tuning.json).
 LOOK_MAX_GAIN = 1.0
 LOOK_NOISE_FACTOR = 4.0
+#: How a cell's slope is measured (:func:`cell_gains`): ``"frobenius"`` (the mean slope,
+#: shipped) or ``"spectral"`` (the steepest direction), see the module docstring.
+GAIN_NORMS = ("frobenius", "spectral")
 #: Weights of empty lattice edges and of the data levels in the integration. On dpst-dev pair
 #: 03 (G = 1) the cells over their bound reach 0.97 / 0.98 / 1.05 times it (median) and the
 #: data colours move 6.1 / 3.9 / 2.4 levels for DATA_WEIGHT 1 / 10 / 100; at 1e-3 the levels
@@ -92,7 +95,7 @@ def edge_differences(table: np.ndarray) -> list[np.ndarray]:
     return [np.diff(t, axis=a) for a in range(3)]
 
 
-def cell_gains(table: np.ndarray, norm: str = "frobenius") -> np.ndarray:
+def cell_gains(table: np.ndarray, norm: str = GAIN_NORMS[0]) -> np.ndarray:
     """``|J_q|`` of every cell (``(n-1)^3``) of the lattice ``table`` (``n^3 x 3``):
     ``norm`` ``"frobenius"``: ``||J_q||_F / sqrt(3)`` (the gain averaged over colour
     directions); ``"spectral"``: ``||J_q||_2`` (the gain along the steepest direction)."""
@@ -134,7 +137,7 @@ def bound_gain(
     contents: list[np.ndarray],
     data_gram,  # noqa: ANN001 (scipy sparse matrix)
     max_gain: float = LOOK_MAX_GAIN,
-    norm: str = "frobenius",
+    norm: str = GAIN_NORMS[0],
 ) -> np.ndarray:
     """The lattice ``table`` (``n^3 x 3`` float64) with its gain bounded (module docstring;
     ``norm``: how :func:`cell_gains` measures a cell's slope).
