@@ -42,7 +42,9 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def untrained(monkeypatch):
-    """PhotoWCT with untrained decoders (tests shapes and plumbing, not quality)."""
+    """PhotoWCT with untrained decoders (tests shapes and plumbing, not quality). Library
+    tests pass it as ``transfer(..., model=untrained)``; for the command line and the web app,
+    which load the shipped model, ``pipeline.load_model`` returns it."""
     import torch
 
     import photostyle.pipeline as pipeline
@@ -51,7 +53,7 @@ def untrained(monkeypatch):
 
     torch.manual_seed(0)
     model = PhotoWCT({lv: Decoder(lv) for lv in (1, 2, 3, 4)})
-    monkeypatch.setattr(pipeline, "_model", lambda device: model)
+    monkeypatch.setattr(pipeline, "load_model", lambda device="auto": model)
     return model
 
 

@@ -4,6 +4,7 @@ import torch
 from PIL import Image
 
 import photostyle.pipeline as pipeline
+from photostyle.options import TransferOptions as Opts
 
 
 def test_stylize_shapes_odd_sizes(untrained):
@@ -13,19 +14,42 @@ def test_stylize_shapes_odd_sizes(untrained):
         untrained.stylize(torch.rand(1, 3, 8, 51), torch.rand(1, 3, 40, 33))
 
 
-def test_transfer_returns_same_kind(untrained, rng):
+def test_transfer_takes_every_input_kind_and_returns_a_result(untrained, rng):
     c = rng.random((40, 60, 3)).astype(np.float32)
     s = rng.random((50, 30, 3)).astype(np.float32)
-    out = pipeline.transfer(c, s, smoothing="guided", max_side=32)
-    assert isinstance(out, np.ndarray) and out.shape == (40, 60, 3) and out.dtype == np.float32
-    u8 = pipeline.transfer((c * 255).astype(np.uint8), s, smoothing=None, max_side=32)
+    kinds = [
+        c,
+        (c * 255).astype(np.uint8),
+        Image.fromarray((c * 255).astype(np.uint8)),
+        torch.from_numpy(c.transpose(2, 0, 1).copy()),
+    ]
+    for content in kinds:
+        r = pipeline.transfer(content, s, Opts(smoothing="guided", max_side=32), model=untrained)
+        assert isinstance(r, pipeline.TransferResult) and r.image.dtype == np.float32
+        assert r.image.shape == (40, 60, 3) and 0 <= r.image.min() and r.image.max() <= 1
+        assert r.noise_variance > 0 and r.auto_labels is None and r.fallbacks == {}
+
+
+def test_the_keyword_form_is_deprecated_and_returns_the_same_kind(untrained, rng):
+    c = rng.random((40, 60, 3)).astype(np.float32)
+    s = rng.random((50, 30, 3)).astype(np.float32)
+    new = pipeline.transfer(c, s, Opts(smoothing="guided", max_side=32), model=untrained)
+    report: dict = {}
+    with pytest.warns(DeprecationWarning, match="TransferOptions"):
+        old = pipeline.transfer(c, s, smoothing="guided", max_side=32, report=report)
+    np.testing.assert_array_equal(old, new.image)
+    assert report["noise_variance"] == new.noise_variance and report["fallbacks"] == {}
+    with pytest.warns(DeprecationWarning):
+        u8 = pipeline.transfer((c * 255).astype(np.uint8), s, smoothing=None, max_side=32)
     assert u8.dtype == np.uint8 and u8.shape == (40, 60, 3)
-    pil = pipeline.transfer(Image.fromarray((c * 255).astype(np.uint8)), s, smoothing=None)
+    with pytest.warns(DeprecationWarning):
+        pil = pipeline.transfer(Image.fromarray((c * 255).astype(np.uint8)), s, smoothing=None)
     assert isinstance(pil, Image.Image) and pil.size == (60, 40)
-    t = pipeline.transfer(
-        torch.from_numpy(c.transpose(2, 0, 1).copy()), s, smoothing="exact", max_side=32
-    )
+    with pytest.warns(DeprecationWarning):
+        t = pipeline.transfer(torch.from_numpy(c.transpose(2, 0, 1).copy()), s, max_side=32)
     assert isinstance(t, torch.Tensor) and t.shape == (3, 40, 60)
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="colour_fx"):
+        pipeline.transfer(c, s, colour_fx=False)
 
 
 @pytest.mark.parametrize("smoothing", ["exact", "guided", None])
@@ -36,9 +60,9 @@ def test_colour_fix_moves_colours_towards_style(untrained, rng, smoothing):
     c = (0.3 + 0.4 * grad * np.array([1.0, 0.8, 0.6], np.float32)).repeat(40, 0)
     c = np.clip(c + 0.02 * rng.standard_normal(c.shape), 0, 1).astype(np.float32)
     s = np.clip(rng.normal([0.8, 0.4, 0.1], 0.05, (50, 30, 3)), 0, 1).astype(np.float32)
-    kw = {"smoothing": smoothing, "max_side": 32, "work_pixels": 0}
-    plain = pipeline.transfer(c, s, colour_fix=False, detail_match=False, **kw)
-    fixed = pipeline.transfer(c, s, colour_fix=True, detail_match=False, **kw)
+    opts = Opts(smoothing=smoothing, max_side=32, work_mp=0, detail_match=False)
+    plain = pipeline.transfer(c, s, opts.replace(colour_fix=False), model=untrained).image
+    fixed = pipeline.transfer(c, s, opts, model=untrained).image
     assert fixed.shape == c.shape and 0 <= fixed.min() and fixed.max() <= 1
     target = s.reshape(-1, 3).mean(0)
     err = lambda x: np.abs(x.reshape(-1, 3).mean(0) - target).sum()  # noqa: E731
@@ -57,9 +81,9 @@ def test_detail_match_moves_local_contrast_towards_style(untrained, rng, smoothi
     stripes = np.sin(x / 1.5)[None, :, None] * np.ones((48, 1, 3), np.float32)
     c = np.clip(0.5 + 0.08 * stripes, 0, 1).astype(np.float32)
     s = np.clip(0.5 + 0.2 * stripes, 0, 1).astype(np.float32)
-    kw = {"smoothing": smoothing, "max_side": 32, "colour_fix": False, "work_pixels": 0}
-    plain = pipeline.transfer(c, s, detail_match=False, **kw)
-    matched = pipeline.transfer(c, s, detail_match=True, **kw)
+    opts = Opts(smoothing=smoothing, max_side=32, colour_fix=False, work_mp=0)
+    plain = pipeline.transfer(c, s, opts.replace(detail_match=False), model=untrained).image
+    matched = pipeline.transfer(c, s, opts, model=untrained).image
     assert matched.shape == c.shape and 0 <= matched.min() and matched.max() <= 1
     energy = lambda a: float((dog_bands(a, (1.0, 2.0))[0][0] ** 2).mean())  # noqa: E731
     off = lambda a: abs(np.log(energy(a) / energy(s)))  # noqa: E731
@@ -68,16 +92,13 @@ def test_detail_match_moves_local_contrast_towards_style(untrained, rng, smoothi
 
 def test_transfer_bad_arguments(untrained, rng):
     c = rng.random((40, 60, 3)).astype(np.float32)
-    with pytest.raises(ValueError, match="smoothing"):
-        pipeline.transfer(c, c, smoothing="blur")
-    with pytest.raises(ValueError, match="max_side"):
-        pipeline.transfer(c, c, max_side=0)
-    with pytest.raises(ValueError, match="lam"):
-        pipeline.transfer(c, c, lam=float("nan"))
     with pytest.raises(ValueError, match="too small"):
-        pipeline.transfer(c[:4], c)
+        pipeline.transfer(c[:4], c, model=untrained)
     with pytest.raises(ValueError, match="H x W x 3"):
-        pipeline.transfer(c[..., 0], c)
+        pipeline.transfer(c[..., 0], c, model=untrained)
+    with pytest.raises(ValueError, match="label maps or auto_labels"):
+        pipeline.transfer(c, c, Opts(auto_labels=2), content_labels=c[..., 0] > 0.5,
+                          style_labels=c[..., 0] > 0.5, model=untrained)  # fmt: skip
 
 
 def test_transfer_with_label_maps(untrained, rng, tmp_path):
@@ -93,12 +114,12 @@ def test_transfer_with_label_maps(untrained, rng, tmp_path):
     lc[:2, :2] = 5  # tiny region: falls back to the whole style
     ls = np.zeros((40, 40), np.int32)
     ls[20:] = 1
-    report: dict = {}
-    out = pipeline.transfer(c, s, content_labels=lc, style_labels=ls, smoothing=None, report=report)
-    assert out.shape == c.shape
-    assert any(5 in fb for fb in report["fallbacks"].values())
+    opts = Opts(smoothing=None)
+    r = pipeline.transfer(c, s, opts, content_labels=lc, style_labels=ls, model=untrained)
+    assert r.image.shape == c.shape and r.auto_labels is None
+    assert any(5 in fb for fb in r.fallbacks.values())
     with pytest.raises(ValueError, match="both"):
-        pipeline.transfer(c, s, content_labels=lc)
+        pipeline.transfer(c, s, content_labels=lc, model=untrained)
     save_image(tmp_path / "c.png", c)
     save_image(tmp_path / "s.png", s)
     Image.fromarray(lc.astype(np.uint8)).save(tmp_path / "lc.png")
@@ -147,11 +168,13 @@ def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
     from photostyle.files.images import load_image
     from photostyle.smoothing import smooth_exact
 
-    c = load_image(dpst / "content" / "15.png")[100:160, 200:280]
+    from photostyle.options import Smoothing
     from photostyle.smoothing.resolution import work_scale
+    from photostyle.stages import quiet
 
+    c = load_image(dpst / "content" / "15.png")[100:160, 200:280]
     paper = work_scale(c.shape[:2], 0)
-    out = pipeline._smooth(c, c, (c, c), "exact", 1e-4, "cpu", (False, False), None, paper)
+    out = pipeline.smooth(c, c, Smoothing.EXACT, paper, 1e-4, "cpu", False, quiet)
     raw = smooth_exact(c, c)  # the plain formula: fewer windows at the border
     border = lambda a: np.concatenate([a[[0, -1]].ravel(), a[:, [0, -1]].ravel()])  # noqa: E731
     err_pad, err_raw = np.abs(border(out - c)).max(), np.abs(border(raw - c)).max()

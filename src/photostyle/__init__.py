@@ -14,6 +14,9 @@ _LAZY = {
     "save_image": "photostyle.files.images",
     "resolve_device": "photostyle.device",
     "transfer": "photostyle.pipeline",
+    "TransferResult": "photostyle.pipeline",
+    "TransferOptions": "photostyle.options",
+    "Smoothing": "photostyle.options",
     "Look": "photostyle.looks.look",
 }
 __all__ = sorted(_LAZY)

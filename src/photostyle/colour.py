@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from photostyle.imaging.resize import resize, resize_by
+
 #: Added to both colour covariances (variance units, colours in [0, 1]).
 COV_FLOOR = 1e-4
 
@@ -101,16 +103,16 @@ def _regions(
 ) -> tuple[dict[int, int], np.ndarray, np.ndarray]:
     """The partnered labels (the WCT's rule at its coarsest level, 1/8 of the label maps) and
     both label maps resized (nearest) to their images, flattened."""
-    from photostyle.labels import downsample_labels, match_regions
+    from photostyle.labels import match_regions
 
     lc, ls = (np.asarray(r, np.int32) for r in regions)
     coarse = [
-        downsample_labels(m, (max(1, m.shape[0] // 8), max(1, m.shape[1] // 8))) for m in (lc, ls)
+        resize(m, (max(1, m.shape[0] // 8), max(1, m.shape[1] // 8)), "nearest") for m in (lc, ls)
     ]
     plan = match_regions(coarse[0].ravel(), coarse[1].ravel())
     partners = {c: s for c, s in plan.pairs.items() if s is not None}
-    li = downsample_labels(lc, image_shape).ravel()
-    lr = downsample_labels(ls, reference_shape).ravel()
+    li = resize(lc, image_shape, "nearest").ravel()
+    lr = resize(ls, reference_shape, "nearest").ravel()
     partners = {c: s for c, s in partners.items() if (li == c).sum() > 3 and (lr == s).sum() > 3}
     return partners, li, lr
 
@@ -121,14 +123,12 @@ def region_weights(labels: np.ndarray, keep: list[int], shape: tuple[int, int]) 
     (Gaussian of ``REGION_BLUR`` times its long side) and resized (bilinear) to ``shape``."""
     from scipy.ndimage import gaussian_filter
 
-    from photostyle.files.images import resize_float
-
     sigma = REGION_BLUR * max(labels.shape)
     ind = [~np.isin(labels, keep)] + [labels == k for k in keep]
     w = np.stack([gaussian_filter(m.astype(np.float32), sigma, mode="nearest") for m in ind], -1)
     w /= np.maximum(w.sum(-1, keepdims=True), 1e-6)
     if w.shape[:2] != tuple(shape):
-        w = np.clip(resize_float(w, shape[::-1]), 0, None)
+        w = np.clip(resize(w, shape), 0, None)
         w /= np.maximum(w.sum(-1, keepdims=True), 1e-6)
     return np.ascontiguousarray(np.moveaxis(w, -1, 0))
 
@@ -166,14 +166,6 @@ def _work_side(image: np.ndarray, reference: np.ndarray) -> int:
     return min(DETAIL_WORK_SIDE, max(image.shape[:2]), max(reference.shape[:2]))
 
 
-def _resize_by(a: np.ndarray, f: float) -> np.ndarray:
-    """``a`` resized (bilinear, float32) by the factor ``f`` (at least 1 x 1 pixel)."""
-    from photostyle.files.images import resize_float
-
-    h, w = a.shape[:2]
-    return resize_float(a, (max(1, round(w * f)), max(1, round(h * f))))
-
-
 def detail_gains(
     image: np.ndarray, reference: np.ndarray, regions: tuple | None = None
 ) -> np.ndarray:
@@ -198,16 +190,14 @@ def _detail_gains(
     def energies(a: np.ndarray, labels: np.ndarray | None, keep: list[int]) -> np.ndarray:
         f = side / max(a.shape[:2])
         if f < 1:
-            a = _resize_by(a, f)
+            a = resize_by(a, f)
         sq = [
             b.astype(np.float64) ** 2
             for b in dog_bands(np.asarray(a, np.float32), DETAIL_SIGMAS)[0]
         ]
         out = [np.array([b.mean((0, 1)) for b in sq])]
         if labels is not None:
-            from photostyle.labels import downsample_labels
-
-            lab = downsample_labels(labels, a.shape[:2])
+            lab = resize(labels, a.shape[:2], "nearest")
             out += [np.array([b[lab == k].mean(0) for b in sq]) for k in keep]
         return np.stack(out)
 
@@ -272,14 +262,13 @@ def _match_detail_pyramid(img: np.ndarray, maps: object, scale: float) -> np.nda
     the change it makes differs from the full-size one by 12 % (RMS), at most 4.9/255.
     ``maps(shape)``: the gains per band at that size (see :func:`_gain_maps`).
     """
-    from photostyle.files.images import resize_float
 
     h, w = img.shape[:2]
     f = int(scale)
-    small = _resize_by(img, 1 / f)
+    small = resize_by(img, 1 / f)
     gains = maps(small.shape[:2])
     bands, _ = dog_bands(small, tuple(s * scale / f for s in DETAIL_SIGMAS))
     low1 = small - bands[0]
     delta = sum(b * (g - 1) for b, g in zip(bands[1:], gains[1:], strict=True))
     delta = delta - low1 * (gains[0] - 1)
-    return img * maps((h, w))[0] + resize_float(delta, (w, h))
+    return img * maps((h, w))[0] + resize(delta, (h, w))

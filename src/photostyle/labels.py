@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photostyle.files.images import DEFAULT_MAX_PIXELS, ImageError, _open_checked, resize_float
+from photostyle.files.images import DEFAULT_MAX_PIXELS, ImageError, _open_checked
+from photostyle.imaging.resize import resize
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "white": (255, 255, 255),
@@ -125,7 +126,7 @@ def fit_to(labels: np.ndarray, shape: tuple[int, int], name: str = "mask") -> np
     if labels.shape == tuple(shape):
         return labels
     _check_size(labels.shape, shape, name)
-    return downsample_labels(labels, shape)
+    return resize(labels, shape, "nearest")
 
 
 def load_labels(
@@ -187,11 +188,6 @@ def match_regions(
     return plan
 
 
-def downsample_labels(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour resize of labels to a feature map's ``(h, w)``."""
-    return np.asarray(Image.fromarray(labels.astype(np.int32)).resize(shape[::-1], Image.NEAREST))
-
-
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB ``... x 3`` float in [0, 1] -> CIE Lab (D65), L in [0, 100], float32."""
     c = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
@@ -218,7 +214,7 @@ def _descriptors(
     out = []
     for f, fl, rgb in ((feat_c, flat[0], rgb_c), (feat_s, flat[1], rgb_s)):
         z = ((fl @ proj) / std).astype(np.float32).reshape(*f.shape[1:], n_pc)
-        z = resize_float(z, (rgb.shape[1], rgb.shape[0])).reshape(-1, n_pc)
+        z = resize(z, rgb.shape[:2]).reshape(-1, n_pc)
         lab = rgb_to_lab(rgb).reshape(-1, 3)
         lab = (lab - lab.mean(0)) / (lab.std(0) + 1e-3)
         out.append(np.concatenate([z, 0.5 * lab], 1))

@@ -161,17 +161,16 @@ def run_pair(job: PairJob, options: dict, threads: int | None = None) -> tuple[P
             ls, fs = mapping.groups(job.style_labels, style.shape[:2], "style")
             labels = {"content_labels": lc, "style_labels": ls}
             record["ignored"] = {"content": round(fc, 4), "style": round(fs, 4)}
-        report: dict = {}
-        result = transfer(content, style, report=report, **options["transfer"], **labels)
+        result = transfer(content, style, options["transfer"], **labels)
         job.output.parent.mkdir(parents=True, exist_ok=True)
         labels_beside(job, options.get("labels_out"))  # first: a finished output has its labels
-        write_result(job.output, result, job.content, options["output"])
+        write_result(job.output, result.image, job.content, options["output"])
     except (ImageError, ValueError, FileNotFoundError) as exc:
         record.pop("output", None)
         record["error"] = " ".join(str(exc).split())
         return job, record
     record["seconds"] = round(time.perf_counter() - t0, 3)
-    record["fallbacks"] = _fallbacks(report.get("fallbacks", {}), mapping)
+    record["fallbacks"] = _fallbacks(result.fallbacks, mapping)
     return job, record
 
 

@@ -149,7 +149,7 @@ def run_dataset(
     """Plan, then run every unfinished pair; the manifest (``OUT_DIR/manifest.jsonl``) gets a
     line per finished output (and per failed pair) as it happens.
 
-    ``options``: ``{"transfer": keyword arguments of transfer, "output": OutputOptions,
+    ``options``: ``{"transfer": TransferOptions, "output": OutputOptions,
     "labels": LabelMapping or None, "labels_out": None | "copy" | "link"}``.
     """
     t0 = time.perf_counter()

@@ -127,22 +127,21 @@ def _job(i: int, row: dict[str, str], base: Path, out_dir: Path, seen: dict[Path
 def run_job(job: Job, options: dict) -> float:
     """Run one transfer and write its output atomically; returns seconds taken.
 
-    ``options``: keyword arguments of ``transfer``, plus ``"output"``: an
-    :class:`~photostyle.files.output.OutputOptions` (bit depth, profile, metadata)."""
+    ``options``: ``{"transfer": TransferOptions, "output": OutputOptions}`` (bit depth,
+    profile, metadata of the written file)."""
     from photostyle.files.output import OutputOptions, write_result
     from photostyle.pipeline import transfer
 
     t0 = time.perf_counter()
-    options = dict(options)
-    out_opts = options.pop("output", OutputOptions())
+    out_opts = options.get("output") or OutputOptions()
     out_opts.check(job.output)
     result = transfer(
         str(job.content),
         str(job.style),
+        options.get("transfer"),
         content_labels=job.content_mask,
         style_labels=job.style_mask,
-        **options,
-    )
+    ).image
     job.output.parent.mkdir(parents=True, exist_ok=True)
     write_result(job.output, result, job.content, out_opts)
     return time.perf_counter() - t0
@@ -190,7 +189,7 @@ def run_batch(
     use_ray: bool = False,
     on_result: Callable[[Job, str | None], None] | None = None,
 ) -> Summary:
-    """Run the unfinished jobs; ``options`` are keyword arguments of ``transfer``.
+    """Run the unfinished jobs; ``options``: as :func:`run_job` takes them.
 
     ``workers`` processes run locally (1: in this process); with ``use_ray`` the jobs run as
     Ray tasks on the cluster at ``ray_address`` (``None``: a local Ray instance).

@@ -36,6 +36,7 @@ def run_bench(
 ) -> dict:
     """Median seconds of ``transfer`` per smoothing method on a synthetic pair (3:2 aspect)."""
     from photostyle.device import resolve_device
+    from photostyle.options import TransferOptions
     from photostyle.pipeline import transfer
 
     if megapixels <= 0 or repeats < 1:
@@ -45,12 +46,13 @@ def run_bench(
     content = synthetic_photo(h, w, 0, warm=False)
     style = synthetic_photo(h, w, 1, warm=True)
     out: dict = {"size": [w, h], "device": resolve_device(device), "seconds": {}}
-    transfer(content[:64, :96], style[:64, :96], smoothing="guided", device=device)  # warm-up
+    options = TransferOptions(device=device)
+    transfer(content[:64, :96], style[:64, :96], options.replace(smoothing="guided"))  # warm-up
     for m in methods:
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            transfer(content, style, smoothing=None if m == "none" else m, device=device)
+            transfer(content, style, options.replace(smoothing=m))
             times.append(time.perf_counter() - t0)
         out["seconds"][m] = statistics.median(times)
     return out

@@ -7,108 +7,123 @@ Registered on the application in :mod:`photostyle.cli.app`; the work is done by
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-import photostyle.cli.options as opts
-from photostyle import defaults
+from photostyle.cli import options as o
 from photostyle.errors import ImageError
 
-LabelDir = Annotated[Path, typer.Option(help="label maps of the images (matched by path)")]
-SpaceOption = Annotated[str, typer.Option(help="this side's label space (default --label-space)")]
-UnknownIds = Annotated[str, typer.Option(help="an id not in the space: error | ignore")]
-LabelsOut = Annotated[str, typer.Option(help="content's label file beside outputs: copy | link")]
-KeepNames = Annotated[bool, typer.Option(help="outputs named like their content (1 per content)")]
+LabelDir = Annotated[Path, o._opt(panel=o.INPUT, help="label maps of the images (by path)")]
+SpaceOption = Annotated[
+    str, o._opt(panel=o.INPUT, help="this side's label space (default --label-space)")
+]
+
+
+class UnknownIds(StrEnum):
+    """What a label id outside the label space does."""
+
+    ERROR = "error"
+    IGNORE = "ignore"
+
+
+class LabelsOut(StrEnum):
+    """How the content's label file is put beside each output."""
+
+    COPY = "copy"
+    LINK = "link"
+
+
+class Format(StrEnum):
+    """File format of the outputs."""
+
+    PNG = "png"
+    JPG = "jpg"
+    TIF = "tif"
+    WEBP = "webp"
 
 
 def dataset(
     content_dir: Annotated[Path, typer.Argument(help="folder of images to restyle (recursive)")],
-    styles: Annotated[Path, typer.Option("--styles", help="folder of style photos (the pool)")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="output folder (mirrors CONTENT_DIR)")],
-    per_content: Annotated[int, typer.Option(help="styles drawn per content image")] = 1,
-    seed: Annotated[int, typer.Option(help="seed of the style draw (same seed, same pairs)")] = 0,
+    styles: Annotated[Path, o._opt("--styles", panel=o.INPUT, help="folder of style photos")],
+    out: Annotated[
+        Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder (mirrors CONTENT_DIR)")
+    ],
+    per_content: Annotated[int, o._opt(panel=o.INPUT, help="styles drawn per content image")] = 1,
+    seed: Annotated[int, o._opt(panel=o.INPUT, help="seed of the style draw")] = 0,
     content_labels: LabelDir = None,
     style_labels: LabelDir = None,
     label_space: Annotated[
-        str, typer.Option(help="cityscapes | cityscapes-train | ade20k | FILE.json (both sides)")
+        str,
+        o._opt(panel=o.INPUT, help="cityscapes | cityscapes-train | ade20k | FILE.json"),
     ] = "cityscapes",
     content_label_space: SpaceOption = None,
     style_label_space: SpaceOption = None,
-    unknown_ids: UnknownIds = "error",
-    labels_out: LabelsOut = None,
-    keep_names: KeepNames = False,
-    out_format: Annotated[str, typer.Option("--format", help="png | jpg | tif | webp")] = "png",
-    smoothing: opts.SmoothingOption = "exact",
-    lam: opts.LamOption = defaults.DEFAULT_LAM,
-    max_side: opts.MaxSideOption = defaults.DEFAULT_MAX_SIDE,
-    work_mp: opts.WorkMpOption = defaults.DEFAULT_WORK_MP,
-    strength: opts.StrengthOption = 1.0,
-    auto_labels: opts.AutoLabelsOption = None,
-    colour_fix: opts.ColourFixOption = defaults.DEFAULT_COLOUR_FIX,
-    detail_match: opts.DetailMatchOption = defaults.DEFAULT_DETAIL_MATCH,
-    noise_aware: opts.NoiseAwareOption = defaults.DEFAULT_NOISE_AWARE,
-    region_stats: opts.RegionStatsOption = defaults.DEFAULT_REGION_STATS,
-    bit_depth: opts.BitDepthOption = "auto",
-    quality: opts.QualityOption = 95,
-    strip_metadata: opts.StripMetadataOption = False,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
-    ray: Annotated[
-        str, typer.Option("--ray", metavar="[ADDRESS]", help="run on Ray (no address: local)")
+    unknown_ids: Annotated[
+        UnknownIds, o._opt(panel=o.INPUT, help="a label id not in the space")
+    ] = UnknownIds.ERROR,
+    auto_labels: o.AutoLabelsOption = False,
+    label_count: o.LabelCountOption = None,
+    smoothing: o.SmoothingOption = o.DEFAULTS.smoothing,
+    lam: o.LamOption = o.DEFAULTS.lam,
+    max_side: o.MaxSideOption = o.DEFAULTS.max_side,
+    strength: o.StrengthOption = o.DEFAULTS.strength,
+    colour_fix: o.ColourFixOption = o.DEFAULTS.colour_fix,
+    detail_match: o.DetailMatchOption = o.DEFAULTS.detail_match,
+    noise_aware: o.NoiseAwareOption = o.DEFAULTS.noise_aware,
+    region_stats: o.RegionStatsOption = o.DEFAULTS.region_stats,
+    out_format: Annotated[Format, o._opt("--format", panel=o.OUTPUT, help="file format")] = (
+        Format.PNG
+    ),
+    labels_out: Annotated[
+        LabelsOut, o._opt(panel=o.OUTPUT, help="the content's label file beside each output")
     ] = None,
-    device: opts.DeviceOption = "auto",
+    keep_names: Annotated[
+        bool, o._opt("--keep-names", panel=o.OUTPUT, help="outputs named like their content")
+    ] = False,
+    bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
+    quality: o.QualityOption = 95,
+    strip_metadata: o.StripMetadataOption = False,
+    work_mp: o.WorkMpOption = o.DEFAULTS.work_mp,
+    workers: o.WorkersOption = 1,
+    ray: o.RayOption = False,
+    ray_address: o.RayAddressOption = None,
+    device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Restyle every image under CONTENT_DIR with styles drawn from a pool; resumable, with a
     manifest (OUT/manifest.jsonl). Exit code 0 when every pair succeeded, 2 when some failed."""
     from photostyle.batch.dataset_run import DatasetSpec, check_spec
+    from photostyle.files.output import OutputOptions
 
     try:
         spec = DatasetSpec(
-            content_dir, styles, out, per_content, seed, _ext(out_format), keep_names,
+            content_dir, styles, out, per_content, seed, "." + out_format.value, keep_names,
             content_labels, style_labels,
         )  # fmt: skip
-        options = _options(
-            smoothing, lam, max_side, auto_labels, colour_fix, detail_match, device, work_mp,
-            noise_aware, region_stats, strength, (bit_depth, quality, strip_metadata), workers,
+        transfer = o.transfer_options(
+            smoothing=smoothing, lam=lam, max_side=max_side, strength=strength, work_mp=work_mp,
+            auto_labels=o.auto_labels_value(auto_labels, label_count), colour_fix=colour_fix,
+            detail_match=detail_match, noise_aware=noise_aware, region_stats=region_stats,
+            device=device,
         )  # fmt: skip
-        options["labels"] = _mapping(
-            spec, label_space, content_label_space, style_label_space, unknown_ids
-        )
-        if labels_out not in (None, "copy", "link"):
-            raise ValueError(f"--labels-out must be copy or link, got {labels_out!r}")
+        output = OutputOptions(bit_depth.value, quality, strip_metadata).check()
+        labels = _mapping(spec, label_space, content_label_space, style_label_space, unknown_ids)
         if labels_out and content_labels is None:
             raise ValueError("--labels-out needs --content-labels")
-        if options["labels"] and options["transfer"]["auto_labels"]:
+        if labels and transfer.auto_labels:
             raise ValueError("give label folders or --auto-labels, not both")
-        options["labels_out"] = labels_out
         check_spec(spec)
     except (ImageError, ValueError) as exc:
-        opts.fail(str(exc))
-    _run(spec, options, workers, ray)
-
-
-def _ext(out_format: str) -> str:
-    ext = "." + out_format.lower().lstrip(".")
-    if ext not in (".png", ".jpg", ".tif", ".webp"):
-        raise ValueError(f"--format must be png, jpg, tif or webp, got {out_format!r}")
-    return ext
-
-
-def _options(*args: object) -> dict:
-    from photostyle.files.output import OutputOptions
-
-    *transfer_args, noise_aware, region_stats, strength, output, workers = args
-    if workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {workers}")
-    transfer = opts.transfer_options(*transfer_args)
-    transfer.update(noise_aware=noise_aware, region_stats=region_stats)
-    transfer["strength"] = defaults.check_fraction("--strength", strength)
-    return {"transfer": transfer, "output": OutputOptions(*output).check()}
+        o.fail(str(exc))
+    options = {"transfer": transfer, "output": output, "labels": labels}
+    options["labels_out"] = labels_out.value if labels_out else None
+    _run(spec, options, workers, ray_address, bool(ray or ray_address))
 
 
 def _mapping(
-    spec: object, both: str, content: str | None, style: str | None, unknown: str
+    spec: object, both: str, content: str | None, style: str | None, unknown: UnknownIds
 ) -> object:
     """The label mapping of both sides, or ``None`` without label folders."""
     from photostyle.batch.dataset import LabelMapping
@@ -116,13 +131,11 @@ def _mapping(
 
     if (spec.content_labels is None) != (spec.style_labels is None):
         raise ValueError("give both --content-labels and --style-labels, or neither")
-    if unknown not in ("error", "ignore"):
-        raise ValueError(f"--unknown-ids must be error or ignore, got {unknown!r}")
     spaces = load_label_space(content or both), load_label_space(style or both)
-    return None if spec.content_labels is None else LabelMapping(*spaces, unknown)
+    return None if spec.content_labels is None else LabelMapping(*spaces, str(unknown.value))
 
 
-def _run(spec: object, options: dict, workers: int, ray: str | None) -> None:
+def _run(spec: object, options: dict, workers: int, address: str | None, use_ray: bool) -> None:
     from tqdm import tqdm
 
     from photostyle.batch.dataset_run import run_dataset
@@ -145,13 +158,12 @@ def _run(spec: object, options: dict, workers: int, ray: str | None) -> None:
         if bar is not None:
             bar.update(1)
 
-    address = None if ray in (None, "local") else ray
     try:
-        summary = run_dataset(spec, options, workers, address, ray is not None, on_start, on_result)
+        summary = run_dataset(spec, options, workers, address, use_ray, on_start, on_result)
     except (ImageError, ValueError) as exc:
         if bar is not None:
             bar.close()
-        opts.fail(str(exc))
+        o.fail(str(exc))
     if bar is not None:
         bar.close()
     typer.echo(summary.line() + f" -> {spec.out_dir}", err=True)

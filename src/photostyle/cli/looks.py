@@ -7,75 +7,63 @@ helpers are in :mod:`photostyle.cli.options`.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-import photostyle.cli.options as opts
-from photostyle import defaults
+from photostyle.cli import options as o
 from photostyle.errors import ImageError
 
 
 def lut(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="the look (.cube)")],
-    size: Annotated[int, typer.Option(help="lattice points per axis (2..129)")] = 33,
-    smoothing: opts.SmoothingOption = "exact",
-    lam: opts.LamOption = defaults.DEFAULT_LAM,
-    work_mp: opts.WorkMpOption = defaults.DEFAULT_WORK_MP,
-    strength: opts.StrengthOption = 1.0,
-    auto_labels: opts.AutoLabelsOption = None,
-    device: opts.DeviceOption = "auto",
+    out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="the look (.cube)")],
+    size: Annotated[int, o._opt(panel=o.OUTPUT, help="lattice points per axis (2..129)")] = 33,
+    auto_labels: o.AutoLabelsOption = False,
+    label_count: o.LabelCountOption = None,
+    smoothing: o.SmoothingOption = o.DEFAULTS.smoothing,
+    lam: o.LamOption = o.DEFAULTS.lam,
+    strength: o.StrengthOption = o.DEFAULTS.strength,
+    work_mp: o.WorkMpOption = o.DEFAULTS.work_mp,
+    device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Write only the look of restyling CONTENT like STYLE, as a 3D LUT (.cube)."""
     from photostyle.progress import ConsoleProgress
 
     progress = ConsoleProgress()
     try:
-        options = opts.transfer_options(
-            smoothing,
-            lam,
-            defaults.DEFAULT_MAX_SIDE,
-            auto_labels,
-            defaults.DEFAULT_COLOUR_FIX,
-            defaults.DEFAULT_DETAIL_MATCH,
-            device,
-            work_mp,
-        )
-        options["strength"] = defaults.check_fraction("--strength", strength)
-        opts.check_lut_path(out, size, content, style)
-        opts.check_files(None, content, style)
+        options = o.transfer_options(
+            smoothing=smoothing, lam=lam, work_mp=work_mp, strength=strength, device=device,
+            auto_labels=o.auto_labels_value(auto_labels, label_count),
+        )  # fmt: skip
+        o.check_lut_path(out, size, content, style)
+        o.check_files(None, content, style)
         from photostyle.files.images import load_image
         from photostyle.looks.look import Look
         from photostyle.pipeline import transfer
 
-        result = transfer(content, style, progress=progress, **options)
+        result = transfer(content, style, options, progress=progress).image
         progress(f"fitting the look -> {out}")
         title = f"photostyle {style.stem}"
-        Look.fit(
-            load_image(content),
-            result,
-            size,
-            title=title,
-            style=load_image(style),
-            strength=options["strength"],
-        ).save(out)
+        c, s = load_image(content), load_image(style)
+        Look.fit(c, result, size, title=title, style=s, strength=options.strength).save(out)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()
-        opts.fail(str(exc))
+        o.fail(str(exc))
     progress(f"done -> {out}")
 
 
 def apply(
     look: Annotated[Path, typer.Argument(help="a .cube 3D LUT (ours or any tool's)")],
     inputs: Annotated[list[str], typer.Argument(help="image files, folders or glob patterns")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="output folder (created)")],
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
-    bit_depth: opts.BitDepthOption = "auto",
-    quality: opts.QualityOption = 95,
-    strip_metadata: opts.StripMetadataOption = False,
+    out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder (created)")],
+    workers: o.WorkersOption = 1,
+    bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
+    quality: o.QualityOption = 95,
+    strip_metadata: o.StripMetadataOption = False,
 ) -> None:
     """Apply a look to every photo of a shoot (same names and formats in OUT; resumable).
 
@@ -88,15 +76,13 @@ def apply(
     from photostyle.looks.shoot import check_outputs_not_inputs, collect_inputs, run_apply
 
     try:
-        if workers < 1:
-            raise ValueError(f"--workers must be >= 1, got {workers}")
         Look.load(look)  # a bad LUT is reported before any photo is touched
         files = collect_inputs(inputs)
         check_outputs_not_inputs(files, out, Path(look))
-        out_opts = OutputOptions(bit_depth, quality, strip_metadata).check()
+        out_opts = OutputOptions(bit_depth.value, quality, strip_metadata).check()
         out.mkdir(parents=True, exist_ok=True)
     except (ImageError, ValueError, OSError) as exc:
-        opts.fail(str(exc))
+        o.fail(str(exc))
     bar = tqdm(total=len(files), unit="photo", file=sys.stderr)
 
     def on_result(src: Path, err: str | None) -> None:
@@ -114,6 +100,13 @@ def apply(
         raise typer.Exit(2)
 
 
+class VideoMode(StrEnum):
+    """How ``photostyle video`` restyles: one look for all frames, or every frame."""
+
+    LOOK = "look"
+    FRAMES = "frames"
+
+
 def video(
     source: Annotated[Path, typer.Argument(help="video to restyle (.mp4, .mov, .mkv ...)")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
@@ -121,21 +114,21 @@ def video(
         Path, typer.Option("-o", "--out", help="output video (.mp4/.mkv H.264, .mov ProRes)")
     ],
     mode: Annotated[
-        str,
-        typer.Option(
+        VideoMode,
+        o._opt(
             help="look: one look fitted on keyframes, applied to every frame (fast, no "
-            "flicker) | frames: the full transfer of every frame, its colour anchored to the look"
+            "flicker); frames: the full transfer of every frame, its colour anchored to the look"
         ),
-    ] = "look",
+    ] = VideoMode.LOOK,
     keyframes: Annotated[
         int, typer.Option(help="frames the look is fitted on (evenly spaced)")
     ] = 3,
     stabilise: Annotated[
         bool, typer.Option(help="frames mode: anchor each frame's colours to the look")
     ] = True,
-    lut: Annotated[Path, typer.Option("--lut", help="also write the look (.cube)")] = None,
-    work_mp: opts.WorkMpOption = defaults.DEFAULT_WORK_MP,
-    device: opts.DeviceOption = "auto",
+    lut: o.LutOption = None,
+    work_mp: o.WorkMpOption = o.DEFAULTS.work_mp,
+    device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker), or
     the full transfer of every frame (--mode frames)."""
@@ -145,33 +138,31 @@ def video(
     try:
         if keyframes < 1:
             raise ValueError(f"--keyframes must be >= 1, got {keyframes}")
-        if mode not in ("look", "frames"):
-            raise ValueError(f"--mode must be look or frames, got {mode!r}")
+        options = o.transfer_options(work_mp=work_mp, device=device)
         if lut is not None:
-            opts.check_lut_path(lut, 33, source, style)
-        opts.check_files(None, style)
+            o.check_lut_path(lut, 33, source, style)
+        o.check_files(None, style)
         from photostyle.looks import video as v
 
         v.check_video_paths(source, out)
         progress(f"reading {keyframes} keyframes")
         frames = v.keyframes(source, keyframes)
         progress("fitting the look on the keyframes (full transfer of each)")
-        options = {"work_pixels": work_mp * 1e6, "device": device}
-        results = v.keyframe_results(frames, style, **options)
-        need_look = mode == "look" or lut is not None  # frames mode uses the anchor instead
+        results = v.keyframe_results(frames, style, options)
+        need_look = mode is VideoMode.LOOK or lut is not None  # frames mode uses the anchor instead
         look = v.fit_video_look(frames, results, style) if need_look else None
         if lut is not None:
             look.save(lut)
-        if mode == "look":
+        if mode is VideoMode.LOOK:
             stats = v.apply_look_to_video(source, out, look, progress)
         else:
             from photostyle.files.images import load_image
             from photostyle.looks.look import Look
 
             anchor = Look.fit(frames, results)
-            restyle = v.FrameTransfer(load_image(style), anchor, stabilise, **options)
+            restyle = v.FrameTransfer(load_image(style), anchor, stabilise, options)
             stats = v.restyle_video(source, out, restyle, progress)
     except (ImageError, ValueError, FileNotFoundError) as exc:
         progress.close()
-        opts.fail(str(exc))
+        o.fail(str(exc))
     progress(f"done: {stats['frames']} frames at {stats['fps']:.1f} frames/s -> {out}")

@@ -1,152 +1,114 @@
-"""Options and argument helpers shared by the commands of :mod:`photostyle.cli.app`."""
+"""Options shared by the commands of :mod:`photostyle.cli.app`: typed, with their help panels,
+and the one function that turns them into a :class:`~photostyle.options.TransferOptions`.
+
+Choices are enums (typer lists and checks them); defaults come from
+:mod:`photostyle.defaults` and :class:`~photostyle.options.TransferOptions`, never literals.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from photostyle.defaults import DEFAULT_WORK_MP
+from photostyle import defaults
+from photostyle.options import Device, Smoothing, TransferOptions
 
-# options shared by several commands
+INPUT, METHOD, OUTPUT, PERF = "Input", "Method", "Output", "Performance"
+#: The defaults of a transfer, as the options object holds them.
+DEFAULTS = TransferOptions()
+
+
+class BitDepth(StrEnum):
+    """Bit depth of written images: ``auto`` keeps 16 bits when the content has them."""
+
+    AUTO = "auto"
+    EIGHT = "8"
+    SIXTEEN = "16"
+
+
+def _opt(*names: str, panel: str = METHOD, **kw: object) -> typer.models.OptionInfo:
+    return typer.Option(*names, rich_help_panel=panel, **kw)
+
+
 OutOption = Annotated[
-    Path, typer.Option("-o", "--out", help="output image (.png .jpg .tif .webp .avif .heic)")
+    Path,
+    _opt("-o", "--out", panel=OUTPUT, help="output image (.png .jpg .tif .webp .avif .heic)"),
 ]
-LamOption = Annotated[float, typer.Option(help="smoothing weight lambda (exact)")]
-DeviceOption = Annotated[str, typer.Option(help="auto | cpu | cuda")]
-SmoothingOption = Annotated[str, typer.Option(help="exact | guided | none")]
-MaxSideOption = Annotated[int, typer.Option(help="long side (pixels) for stylization")]
-NoiseAwareOption = Annotated[bool, typer.Option(help="no amplified grain in flat regions")]
-RegionStatsOption = Annotated[bool, typer.Option(help="with labels: colour stats per region")]
+SmoothingOption = Annotated[Smoothing, _opt(help="the F2 step: closed form, guided filter, none")]
+LamOption = Annotated[float, _opt(help="smoothing weight lambda (exact), > 0")]
+MaxSideOption = Annotated[
+    int, _opt(help=f"long side (pixels) at which stylization runs, >= {defaults.MIN_SIDE}")
+]
+AlphaOption = Annotated[float, _opt(help="WCT strength in [0, 1] (feature blend)")]
+StrengthOption = Annotated[
+    float,
+    _opt(help="how much of the restyle to apply, 0..1 (a layer's opacity; 0 = the content)"),
+]
 ColourFixOption = Annotated[
-    bool,
-    typer.Option(
-        help="map the colours to the style's colour mean and covariance before the final "
-        "smoothing (with --no-detail-match: the paper's plain stylize + smooth)"
-    ),
+    bool, _opt(help="map the colours to the style's colour mean and covariance")
 ]
-DetailMatchOption = Annotated[
-    bool,
-    typer.Option(
-        help="match the style's detail energy per scale (local contrast) before the final smoothing"
+DetailMatchOption = Annotated[bool, _opt(help="match the style's detail energy per scale")]
+NoiseAwareOption = Annotated[bool, _opt(help="no amplified grain in flat regions")]
+RegionStatsOption = Annotated[bool, _opt(help="with labels: colour and detail stats per region")]
+AutoLabelsOption = Annotated[
+    bool, _opt("--auto-labels", panel=INPUT, help="automatic label maps of both photos")
+]
+LabelCountOption = Annotated[
+    int,
+    _opt(
+        panel=INPUT,
+        help=f"number of automatic labels, 1..{defaults.MAX_AUTO_LABELS} (implies "
+        "--auto-labels; default: chosen per pair)",
     ),
 ]
 WorkMpOption = Annotated[
     float,
-    typer.Option(
-        help="megapixels at which the look is solved: larger photos are solved at this size "
-        "and upsampled with their own full-resolution detail, so that every size gets the "
-        "same look; 0 = full size with the paper's lambda"
+    _opt(
+        panel=PERF,
+        help="megapixels at which the look is solved (larger photos get the same look, "
+        "upsampled with their own detail); 0 = full size with the paper's lambda",
     ),
 ]
-BitDepthOption = Annotated[
-    str,
-    typer.Option(help="auto (16 when the content is 16-bit and the format holds it) | 8 | 16"),
-]
-QualityOption = Annotated[int, typer.Option(help="JPEG/WebP quality 1..100")]
+DeviceOption = Annotated[Device, _opt(panel=PERF, help="where to run (auto: CUDA when present)")]
+WorkersOption = Annotated[int, _opt(min=1, panel=PERF, help="local worker processes")]
+RayOption = Annotated[bool, _opt("--ray", panel=PERF, help="run on Ray (local without an address)")]
+RayAddressOption = Annotated[str, _opt(panel=PERF, help="address of a Ray cluster (implies --ray)")]
+BitDepthOption = Annotated[BitDepth, _opt(panel=OUTPUT, help="bits per channel of the output")]
+QualityOption = Annotated[int, _opt(panel=OUTPUT, help="JPEG/WebP quality 1..100")]
 StripMetadataOption = Annotated[
-    bool, typer.Option(help="write no EXIF metadata (camera, date, GPS ...) into the output")
+    bool,
+    _opt("--strip-metadata", panel=OUTPUT, help="write no EXIF (camera, date, GPS ...)"),
 ]
 KeepProfileOption = Annotated[
     bool,
-    typer.Option(help="convert the result back to the content's colour profile and embed it"),
+    _opt("--keep-profile", panel=OUTPUT, help="convert back to the content's colour profile"),
 ]
-StrengthOption = Annotated[
-    float,
-    typer.Option(
-        help="how much of the restyle to apply, 0..1 (like a layer's opacity; 0 = the content)"
-    ),
-]
-LutOption = Annotated[
-    Path, typer.Option("--lut", help="also write the look as a 3D LUT (.cube) for other tools")
-]
-LutSizeOption = Annotated[int, typer.Option(help="LUT lattice points per axis (2..129)")]
-AutoLabelsOption = Annotated[
-    str,
-    typer.Option(
-        "--auto-labels",
-        metavar="[K]",
-        help="automatic label maps; K labels, or chosen automatically when K is omitted",
-    ),
-]
+LutOption = Annotated[Path, _opt("--lut", panel=OUTPUT, help="also write the look as a .cube")]
+LutSizeOption = Annotated[int, _opt(panel=OUTPUT, help="LUT lattice points per axis (2..129)")]
 
 
-#: options with an optional value: name -> (value when bare, test whether a token is a value)
-OPTIONAL_VALUES = {
-    "--auto-labels": ("auto", lambda t: t.isdigit() or t == "auto"),
-    "--ray": ("local", lambda t: t in ("auto", "local") or ":" in t),
-}
+def auto_labels_value(auto_labels: bool, label_count: int | None) -> bool | int:
+    """``--auto-labels`` and ``--label-count`` as the options object's ``auto_labels``."""
+    if label_count is not None:
+        return label_count
+    return bool(auto_labels)
 
 
-def normalise_args(args: list[str]) -> list[str]:
-    """Give the optional-value options their bare value: ``--auto-labels`` alone (last, or
-    followed by another option or a path) becomes ``--auto-labels auto``; ``--ray`` alone
-    becomes ``--ray local``."""
-    out: list[str] = []
-    for i, a in enumerate(args):
-        out.append(a)
-        nxt = args[i + 1] if i + 1 < len(args) else None
-        if a in OPTIONAL_VALUES and (nxt is None or not OPTIONAL_VALUES[a][1](nxt)):
-            out.append(OPTIONAL_VALUES[a][0])
-    return out
-
-
-def parse_auto_labels(value: str | None) -> bool | int:
-    """``None`` -> False, ``"auto"`` -> True, ``"K"`` -> K (int >= 1); else a clear error."""
-    if value is None:
-        return False
-    if value == "auto":
-        return True
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"--auto-labels takes a number of labels >= 1, got {value!r}")
-    return int(value)
-
-
-def transfer_options(
-    smoothing: str,
-    lam: float,
-    max_side: int,
-    auto_labels: str | None,
-    colour_fix: bool,
-    detail_match: bool,
-    device: str,
-    work_mp: float = DEFAULT_WORK_MP,
-) -> dict:
-    """Keyword arguments of :func:`photostyle.transfer` from the shared CLI options.
-
-    Every option is checked here, with the library's own checks but without heavy imports
-    (no torch, no numba), so that a bad value is reported in milliseconds
-    (:class:`ValueError` with a one-line message).
-    """
-    from photostyle.device import resolve_device
-    from photostyle.smoothing.inputs import check_lam
-    from photostyle.smoothing.resolution import check_work_pixels
-
-    if smoothing not in ("exact", "guided", "none"):
-        raise ValueError(f"--smoothing must be exact, guided or none, got {smoothing!r}")
+def transfer_options(**values: object) -> TransferOptions:
+    """The :class:`TransferOptions` of a command's values; a bad one raises ``ValueError``
+    with the option's command-line name (``--lam must be ...``)."""
     try:
-        check_lam(lam)
+        return TransferOptions(**values)
     except ValueError as exc:
-        raise ValueError(f"--{exc}") from None  # "--lam must be a finite number > 0, ..."
-    if max_side < 16:
-        raise ValueError(f"--max-side must be >= 16, got {max_side}")
-    try:
-        check_work_pixels(work_mp * 1e6)
-    except ValueError as exc:
-        raise ValueError(f"--work-mp: {exc}") from None
-    if device != "auto":
-        resolve_device(device)
-    return {
-        "work_pixels": work_mp * 1e6,
-        "smoothing": None if smoothing == "none" else smoothing,
-        "lam": lam,
-        "max_side": max_side,
-        "auto_labels": parse_auto_labels(auto_labels),
-        "colour_fix": colour_fix,
-        "detail_match": detail_match,
-        "device": device,
-    }
+        message = str(exc)
+        for name in TransferOptions.names():
+            if message.startswith(name + " "):
+                message = "--" + name.replace("_", "-") + message[len(name) :]
+                break
+        raise ValueError(message) from None
 
 
 def check_files(out: Path | None, *inputs: Path | None) -> None:

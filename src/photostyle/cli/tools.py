@@ -1,16 +1,59 @@
-"""Command-line tools beside the photo commands: ``photostyle train``, ``bench`` and
-``warmup`` (registered on the application in :mod:`photostyle.cli.app`)."""
+"""Commands beside the transfer: ``photostyle smooth`` (the F2 step alone) and the developer
+tools ``train``, ``bench`` and ``warmup`` (registered in :mod:`photostyle.cli.app`)."""
 
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from photostyle.cli import options as o
 from photostyle.cli.options import DeviceOption, fail
 from photostyle.errors import ImageError
+
+
+class Method(StrEnum):
+    """The smoothing methods of ``photostyle smooth``."""
+
+    EXACT = "exact"
+    GUIDED = "guided"
+
+
+def smooth(
+    content: Annotated[Path, typer.Argument(help="content photo (guides the smoothing)")],
+    stylized: Annotated[Path, typer.Argument(help="stylized image Y to smooth")],
+    out: o.OutOption,
+    method: Annotated[Method, o._opt(help="closed form or guided filter")] = Method.EXACT,
+    lam: o.LamOption = o.DEFAULTS.lam,
+    radius: Annotated[int, o._opt(help="guided filter radius (guided)")] = None,
+    eps: Annotated[float, o._opt(help="guided filter eps (guided)")] = None,
+    device: DeviceOption = o.DEFAULTS.device,
+) -> None:
+    """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step alone, full size)."""
+    from photostyle.files.images import load_image, save_image
+    from photostyle.progress import ConsoleProgress
+
+    try:
+        o.check_files(out, content, stylized)
+        from photostyle.smoothing import smooth as run_smooth
+
+        c, s = load_image(content), load_image(stylized)
+        t0 = time.perf_counter()
+        kwargs = {k: v for k, v in {"radius": radius, "eps": eps}.items() if v is not None}
+        if method is Method.EXACT:
+            kwargs["progress"] = bar = ConsoleProgress()
+        r = run_smooth(c, s, method=method.value, lam=lam, device=device.value, **kwargs)
+        if method is Method.EXACT:
+            bar.close()
+        dt = time.perf_counter() - t0
+        save_image(out, r)
+    except (ImageError, ValueError) as exc:
+        fail(str(exc))
+    h, w = c.shape[:2]
+    typer.echo(f"smooth ({method.value}): {w}x{h} in {dt:.2f} s -> {out}", err=True)
 
 
 def train(
@@ -32,7 +75,7 @@ def train(
     val: Annotated[Path, typer.Option(help="folder of validation photos (PSNR in the log)")] = None,
     ckpt_every: Annotated[int, typer.Option(help="checkpoint interval in steps")] = 50,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    device: DeviceOption = "auto",
+    device: DeviceOption = o.DEFAULTS.device,
     resume: Annotated[bool, typer.Option(help="continue from the checkpoint beside --out")] = False,
 ) -> None:
     """Train a PhotoWCT decoder for image reconstruction (resumable)."""
@@ -57,7 +100,7 @@ def train(
         init_from=str(init_from) if init_from else None,
         weights=str(weights) if weights else None,
         val=str(val) if val else None,
-        device=device,
+        device=device.value,
     )
     torch.set_num_threads(max(1, torch.get_num_threads()))
     try:
@@ -79,7 +122,7 @@ def train(
 def bench(
     megapixels: Annotated[float, typer.Option(help="size of the synthetic photos")] = 0.3,
     repeats: Annotated[int, typer.Option(help="runs per method (median reported)")] = 3,
-    device: DeviceOption = "auto",
+    device: DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Time the whole pipeline on this machine (synthetic photos; prints JSON)."""
     import json
@@ -87,7 +130,7 @@ def bench(
     from photostyle.cli.bench import run_bench
 
     try:
-        result = run_bench(megapixels, repeats=repeats, device=device)
+        result = run_bench(megapixels, repeats=repeats, device=str(device))
     except ValueError as exc:
         fail(str(exc))
     typer.echo(json.dumps(result, indent=1))

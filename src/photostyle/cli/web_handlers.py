@@ -83,37 +83,27 @@ def run_transfer(
     (see :mod:`photostyle.progress`). Raises ``ValueError`` / :class:`ImageError` with a
     one-line message on bad input.
     """
+    from photostyle.options import TransferOptions
     from photostyle.pipeline import transfer
 
     t_start = time.perf_counter()
     if content_file is None or style_file is None:
         raise ValueError("upload a content photo and a style photo")
+    if out_format not in DOWNLOAD_FORMATS:
+        raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
+    cm, sm = _path(content_mask), _path(style_mask)
+    options = TransferOptions(
+        smoothing=smoothing, lam=float(10.0**log10_lam), max_side=int(max_side),
+        auto_labels=bool(auto_labels) and cm is None, colour_fix=bool(colour_fix),
+        detail_match=bool(detail_match), work_mp=float(work_mp), strength=float(strength),
+    )  # fmt: skip
     c = load_image(_path(content_file), max_pixels=max_pixels)
     s = load_image(_path(style_file), max_pixels=max_pixels)
-    cm, sm = _path(content_mask), _path(style_mask)
-    if (cm is None) != (sm is None):
-        raise ValueError("upload both masks (content and style) or neither")
     t0 = time.perf_counter()
-    result = transfer(
-        c,
-        s,
-        smoothing=None if smoothing == "none" else smoothing,
-        lam=float(10.0**log10_lam),
-        max_side=int(max_side),
-        content_labels=cm,
-        style_labels=sm,
-        auto_labels=bool(auto_labels) and cm is None,
-        colour_fix=bool(colour_fix),
-        detail_match=bool(detail_match),
-        work_pixels=float(work_mp) * 1e6,
-        strength=float(strength),
-        progress=progress,
-    )
+    result = transfer(c, s, options, content_labels=cm, style_labels=sm, progress=progress).image
     dt = time.perf_counter() - t0
     from photostyle.files.output import OutputOptions, write_result
 
-    if out_format not in DOWNLOAD_FORMATS:
-        raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
     ext, depth = DOWNLOAD_FORMATS[out_format]
     name = f"{Path(_path(content_file)).stem}_photostyle{ext}"
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / name
@@ -172,7 +162,8 @@ def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | 
     """A small (``PREVIEW_SIDE``) uint8 preview of an upload (HEIC, RAW, 16-bit ... decoded
     as for the transfer), or ``None`` when there is no file or it cannot be read (the
     transfer then reports why)."""
-    from photostyle.files.images import resize_float, to_uint8
+    from photostyle.files.images import to_uint8
+    from photostyle.imaging.resize import resize_by
 
     path = _path(file)
     if path is None:
@@ -183,5 +174,5 @@ def preview(file: object, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | 
         return None
     f = PREVIEW_SIDE / max(a.shape[:2])
     if f < 1:
-        a = resize_float(a, (max(1, round(a.shape[1] * f)), max(1, round(a.shape[0] * f))))
+        a = resize_by(a, f)
     return to_uint8(a)

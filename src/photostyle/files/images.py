@@ -212,18 +212,6 @@ def check_output_path(path: str | os.PathLike) -> Path:
     return p
 
 
-def resize_float(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize of ``H x W x C`` float32 to ``size = (width, height)``, kept in float
-    (Pillow mode ``F`` per channel, no 8-bit rounding)."""
-    chans = [
-        Image.fromarray(np.ascontiguousarray(image[:, :, i], dtype=np.float32)).resize(
-            size, Image.BILINEAR
-        )
-        for i in range(image.shape[2])
-    ]
-    return np.stack([np.asarray(c, dtype=np.float32) for c in chans], axis=2)
-
-
 def to_uint8(array: np.ndarray) -> np.ndarray:
     """Convert ``H x W x C`` float in ``[0, 1]`` (clipped) or uint8 to uint8 with rounding."""
     a = np.asarray(array)

@@ -91,12 +91,13 @@ def _geometry(src: str | os.PathLike) -> tuple[int, int, int]:
 
 
 def keyframe_results(
-    frames: list[np.ndarray], style: object, **transfer_options: object
+    frames: list[np.ndarray], style: object, options: object = None
 ) -> list[np.ndarray]:
-    """The full transfer of every keyframe (``H x W x 3`` float32 in [0, 1] each)."""
+    """The full transfer of every keyframe (``H x W x 3`` float32 in [0, 1] each) with
+    ``options`` (a :class:`~photostyle.options.TransferOptions`; default: the defaults)."""
     from photostyle.pipeline import transfer
 
-    return [transfer(f, style, **transfer_options) for f in frames]
+    return [transfer(f, style, options).image for f in frames]
 
 
 def fit_video_look(frames: list[np.ndarray], results: list[np.ndarray], style: object) -> object:
@@ -112,15 +113,16 @@ def fit_video_look(frames: list[np.ndarray], results: list[np.ndarray], style: o
 
 class FrameTransfer:
     """Frames mode's per-frame function: ``H x W x 3`` uint8 RGB -> uint8 RGB, the full
-    transfer of the frame to ``style`` (float32 ``h x w x 3`` in [0, 1]) with
-    ``transfer_options``; with ``stabilise``, its colour mean and covariance mapped to those of
-    ``look`` applied to the frame (:func:`photostyle.colour.match_colour`)."""
+    transfer of the frame to ``style`` (float32 ``h x w x 3`` in [0, 1]) with ``options`` (a
+    :class:`~photostyle.options.TransferOptions`); with ``stabilise``, its colour mean and
+    covariance mapped to those of ``look`` applied to the frame
+    (:func:`photostyle.colour.match_colour`)."""
 
     def __init__(
-        self, style: np.ndarray, look: object, stabilise: bool = True, **transfer_options: object
+        self, style: np.ndarray, look: object, stabilise: bool = True, options: object = None
     ) -> None:
         self.style, self.look, self.stabilise = style, look, stabilise
-        self.options = transfer_options
+        self.options = options
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         from photostyle.colour import match_colour
@@ -128,7 +130,7 @@ class FrameTransfer:
         from photostyle.pipeline import transfer
 
         frame = rgb.astype(np.float32) / 255
-        result = transfer(frame, self.style, **self.options)
+        result = transfer(frame, self.style, self.options).image
         if self.stabilise:
             result = match_colour(result, self.look.apply(frame))
         return to_uint8(result)

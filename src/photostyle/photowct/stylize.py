@@ -13,13 +13,12 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from photostyle.labels import downsample_labels, match_regions
+from photostyle.defaults import MIN_SIDE
+from photostyle.imaging.resize import resize
+from photostyle.labels import match_regions
 from photostyle.photowct.decoder import Decoder
 from photostyle.photowct.vgg import Encoded, VGGEncoder
 from photostyle.photowct.wct import wct
-
-#: Smallest side accepted by stylization: three 2x2 poolings need at least 8 pixels.
-MIN_SIDE = 16
 
 
 class PhotoWCT:
@@ -63,6 +62,26 @@ class PhotoWCT:
                 raise ValueError(
                     f"{name} must be 1 x 3 x H x W with H, W >= {MIN_SIDE}, got {tuple(t.shape)}"
                 )
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        return self.stylize_checked(
+            content, style, levels, alpha, progress, content_labels, style_labels, report
+        )
+
+    @torch.no_grad()
+    def stylize_checked(
+        self,
+        content: torch.Tensor,
+        style: torch.Tensor,
+        levels: tuple[int, ...] = (4, 3, 2, 1),
+        alpha: float = 1.0,
+        progress: Callable[[str], None] | None = None,
+        content_labels: np.ndarray | None = None,
+        style_labels: np.ndarray | None = None,
+        report: dict | None = None,
+    ) -> torch.Tensor:
+        """:meth:`stylize` for inputs checked where they entered (:func:`photostyle.transfer`):
+        nothing is checked again here."""
         x = content.to(self.device, torch.float32)
         style_feats = self.encoder.features(style.to(self.device, torch.float32), tuple(levels))
         for lv in levels:
@@ -76,8 +95,8 @@ class PhotoWCT:
             if content_labels is None:
                 f = wct(fc, fs, alpha=alpha)
             else:
-                lc = downsample_labels(content_labels, tuple(ec.features.shape[-2:])).ravel()
-                ls = downsample_labels(style_labels, tuple(fs_hw)).ravel()
+                lc = resize(content_labels, tuple(ec.features.shape[-2:]), "nearest").ravel()
+                ls = resize(style_labels, tuple(fs_hw), "nearest").ravel()
                 plan = match_regions(lc, ls)
                 if report is not None:
                     report[lv] = plan.fallbacks

@@ -40,12 +40,12 @@ def fit_stylized(stylized: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     The resize (Pillow, float) lets a stylized image computed at a capped resolution be
     smoothed at the content's resolution.
     """
-    from photostyle.files.images import resize_float
+    from photostyle.imaging.resize import resize
 
     stylized = as_image("stylized", stylized)
     h, w = shape
     if stylized.shape[:2] != (h, w):
-        stylized = np.ascontiguousarray(resize_float(stylized, (w, h)))
+        stylized = np.ascontiguousarray(resize(stylized, (h, w)))
     return stylized
 
 

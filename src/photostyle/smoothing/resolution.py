@@ -130,11 +130,11 @@ def work_scale(shape: tuple[int, int], work_pixels: float | None) -> WorkScale:
 
 def to_work(image: np.ndarray, scale: WorkScale) -> np.ndarray:
     """``H x W x C`` float32 -> ``h x w x C`` at the working size (antialiased bilinear)."""
-    from photostyle.files.images import resize_float
+    from photostyle.imaging.resize import resize
 
     if image.shape[:2] == scale.work:
         return image
-    return resize_float(image, scale.work[::-1])
+    return resize(image, scale.work)
 
 
 def at_most(image: np.ndarray, pixels: float) -> np.ndarray:
