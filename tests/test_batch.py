@@ -67,7 +67,6 @@ def test_batch_workers_and_ray_give_same_outputs(tmp_path, rng):
     files that difference stays below 2e-4; in 8-bit files it flips the rounding (and the
     dither's error diffusion around it) of a few percent of the values by one level (measured
     3.7-4.9 % on these noise images, the worst case for dithering)."""
-    from photostyle.cli.app import normalise_args
 
     csv = make_pairs(tmp_path, rng, n=2)
     outs: dict[str, dict[str, list[np.ndarray]]] = {"8": {}, "16": {}}
@@ -77,7 +76,7 @@ def test_batch_workers_and_ray_give_same_outputs(tmp_path, rng):
         for depth in outs:
             folder = tmp_path / f"{name}{depth}"
             args = ["batch", str(csv), "--out", str(folder), "--bit-depth", depth, *FAST, *extra]
-            res = CliRunner().invoke(app, normalise_args(args))
+            res = CliRunner().invoke(app, args)
             assert res.exit_code == 0, res.output
             levels = 2 ** int(depth) - 1  # load_image reads 16-bit PNGs as v / 65535
             files = [folder / f"out{i}.png" for i in range(2)]
@@ -125,7 +124,9 @@ def test_batch_ray_without_cluster_is_one_line(tmp_path, rng, address):
     csv = tmp_path / "pairs.csv"
     csv.write_text("content,style\nc.png,c.png\n")
     addr = address.format(port=port)
-    res = CliRunner().invoke(app, ["batch", str(csv), "-o", str(tmp_path / "out"), "--ray", addr])
+    res = CliRunner().invoke(
+        app, ["batch", str(csv), "-o", str(tmp_path / "out"), "--ray-address", addr]
+    )
     assert res.exit_code == 2
     errors = [ln for ln in res.output.splitlines() if ln.startswith("error: ")]
     assert len(errors) == 1 and "no Ray cluster answers" in errors[0] and addr in errors[0]

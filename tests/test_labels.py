@@ -92,37 +92,45 @@ def test_auto_labels_match_similar_content(rng):
 
 
 def test_auto_labels_in_pipeline_and_cli(untrained, rng, tmp_path):
+    from typer.testing import CliRunner
+
     import photostyle.pipeline as pipeline
-    from photostyle.cli.app import normalise_args
+    from photostyle.cli.app import app
+    from photostyle.files.images import save_image
+    from photostyle.options import TransferOptions
 
     c = _scene(rng, (0.4, 0.6, 0.9), (0.2, 0.5, 0.2))
     s = _scene(rng, (0.9, 0.5, 0.3), (0.4, 0.3, 0.1))
-    report: dict = {}
-    out = pipeline.transfer(c, s, auto_labels=2, smoothing=None, report=report)
-    assert out.shape == c.shape and report["auto_labels"] == 2
+    r = pipeline.transfer(c, s, TransferOptions(auto_labels=2, smoothing=None), model=untrained)
+    assert r.image.shape == c.shape and r.auto_labels == 2
     z = np.zeros((64, 80), int)
     with pytest.raises(ValueError, match="not both"):
-        pipeline.transfer(c, s, auto_labels=True, content_labels=z, style_labels=z)
-    with pytest.raises(ValueError, match=">= 1"):
-        pipeline.transfer(c, s, auto_labels=0)
-    assert normalise_args(["a", "--auto-labels"]) == ["a", "--auto-labels", "auto"]
-    assert normalise_args(["--auto-labels", "--verbose"])[:2] == ["--auto-labels", "auto"]
-    assert normalise_args(["--auto-labels", "3", "x"]) == ["--auto-labels", "3", "x"]
-    assert normalise_args(["--ray", "p.csv"]) == ["--ray", "local", "p.csv"]
-    assert normalise_args(["--ray", "ray://h:10001"]) == ["--ray", "ray://h:10001"]
+        opts = TransferOptions(auto_labels=True)
+        pipeline.transfer(c, s, opts, content_labels=z, style_labels=z, model=untrained)
+    with pytest.raises(ValueError, match="1..32"):
+        TransferOptions(auto_labels=0)
+    save_image(tmp_path / "c.png", c)
+    save_image(tmp_path / "s.png", s)
+    args = ["transfer", str(tmp_path / "c.png"), str(tmp_path / "s.png"), "--smoothing", "none"]
+    for flags, count in ((["--auto-labels"], None), (["--label-count", "3"], "3")):
+        res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "o.png"), *flags, "--verbose"])
+        assert res.exit_code == 0, res.output
+        assert "automatic labels: " + (count or "") in res.output
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "x.png"), "--label-count", "99"])
+    assert res.exit_code == 2 and "1..32" in res.output
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_auto_labels_on_dpst_photo_pair(dpst):
     import torch
 
-    from photostyle.files.images import load_image, resize_float
+    from photostyle.files.images import load_image
+    from photostyle.imaging.resize import resize
     from photostyle.labels import auto_labels
     from photostyle.photowct.vgg import VGGEncoder
 
     enc = VGGEncoder()
-    imgs = [
-        resize_float(load_image(dpst / sub / "03.png"), (256, 160)) for sub in ("content", "style")
-    ]
+    imgs = [resize(load_image(dpst / sub / "03.png"), (160, 256)) for sub in ("content", "style")]
     with torch.no_grad():
         feats = [
             enc(torch.from_numpy(a.transpose(2, 0, 1).copy())[None], 4).features[0].numpy()

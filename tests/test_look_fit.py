@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
-from photostyle.files.images import load_image, resize_float
+from photostyle.files.images import load_image
+from photostyle.imaging.resize import resize
 from photostyle.looks.fit import distribution_transfer, match_1d
 from photostyle.looks.look import Look
 from photostyle.metrics import affine_residual, sliced_wasserstein_lab
@@ -45,9 +46,9 @@ def test_distribution_transfer_reaches_the_target_distribution(rng):
 @pytest.fixture(scope="module")
 def pair():
     c = load_image(IMAGES / "coffee.png")
-    c = resize_float(c, (160, round(160 * c.shape[0] / c.shape[1])))
+    c = resize(c, (round(160 * c.shape[0] / c.shape[1]), 160))
     s = load_image(IMAGES / "rocket.jpg")
-    s = resize_float(s, (160, round(160 * s.shape[0] / s.shape[1])))
+    s = resize(s, (round(160 * s.shape[0] / s.shape[1]), 160))
     # a stand-in "transfer result": a cool grade with a spatially varying offset
     ramp = np.linspace(-0.05, 0.05, c.shape[1], dtype=np.float32)[None, :, None]
     r = np.clip(c @ np.diag([0.6, 0.8, 1.1]).astype(np.float32) + ramp, 0, 1)

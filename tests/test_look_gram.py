@@ -8,7 +8,8 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import minimize as scipy_minimize
 
-from photostyle.files.images import load_image, resize_float
+from photostyle.files.images import load_image
+from photostyle.imaging.resize import resize
 from photostyle.looks import fit as look_fit
 from photostyle.looks import gram as look_gram
 from photostyle.looks.lattice import weights_matrix
@@ -20,7 +21,7 @@ IMAGES = Path(__file__).resolve().parents[1] / "examples" / "images"
 
 def _small(name: str, width: int) -> np.ndarray:
     img = load_image(IMAGES / name)
-    return resize_float(img, (width, round(width * img.shape[0] / img.shape[1])))
+    return resize(img, (round(width * img.shape[0] / img.shape[1]), width))
 
 
 def test_minimize_finds_the_minimum_of_a_smooth_convex_problem(rng):

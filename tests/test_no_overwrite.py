@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from photostyle.cli.app import app, normalise_args
+from photostyle.cli.app import app
 from photostyle.files.images import save_image
 from photostyle.files.paths import same_file
 from photostyle.looks.look import Look
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(app, normalise_args([str(a) for a in args]))
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def one_line_error(res, needle: str) -> None:

@@ -109,12 +109,16 @@ def test_noise_limit_radius_is_relative_to_the_working_size():
 
 
 def test_transfer_reports_the_noise_floor_and_can_be_turned_off(rng, untrained):
+    from photostyle.options import TransferOptions
     from photostyle.pipeline import transfer
 
     c, s = scene(rng, 48, 64), rng.random((48, 64, 3)).astype(np.float32)
-    rep: dict = {}
-    on = transfer(c, s, max_side=32, report=rep)
-    off = transfer(c, s, max_side=32, noise_aware=False)
-    assert rep["noise_variance"] == pytest.approx(noise_variance(c))
+    opts = TransferOptions(max_side=32)
+    result = transfer(c, s, opts, model=untrained)
+    on = result.image
+    off_result = transfer(c, s, opts.replace(noise_aware=False), model=untrained)
+    off = off_result.image
+    assert result.noise_variance == pytest.approx(noise_variance(c))
+    assert off_result.noise_variance is None
     assert on.shape == off.shape == c.shape and np.abs(on - off).max() > 0
     assert grain_gain(c, on) <= grain_gain(c, off) + 1e-6

@@ -136,18 +136,20 @@ def test_display_p3_round_trip_with_keep_profile(tmp_path, highres):
 
 
 def test_strength_blends_the_result_with_the_content(untrained, rng):
+    from photostyle.options import TransferOptions
     from photostyle.pipeline import transfer
 
     c = rng.random((40, 56, 3)).astype(np.float32)
     s = rng.random((48, 48, 3)).astype(np.float32)
-    full = transfer(c, s, smoothing="guided")
-    half = transfer(c, s, smoothing="guided", strength=0.25)
+    opts = TransferOptions(smoothing="guided")
+    run = lambda strength: transfer(c, s, opts.replace(strength=strength), model=untrained).image  # noqa: E731
+    full, half = run(1.0), run(0.25)
     assert np.abs(full - c).mean() > 0.05
     np.testing.assert_allclose(half, c + 0.25 * (full - c), atol=1e-5)
-    np.testing.assert_allclose(transfer(c, s, smoothing="guided", strength=0.0), c, atol=1e-6)
+    np.testing.assert_allclose(run(0.0), c, atol=1e-6)
     for bad in (-0.1, 1.5, float("nan")):
         with pytest.raises(ValueError, match="strength"):
-            transfer(c, s, strength=bad)
+            TransferOptions(strength=bad)
 
 
 def test_bad_output_options_fail_before_work(tmp_path, rng):

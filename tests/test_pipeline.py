@@ -166,9 +166,8 @@ def test_bench_command(untrained):
 def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
     """transfer() pads before the exact smoothing: border pixels behave like inner ones."""
     from photostyle.files.images import load_image
-    from photostyle.smoothing import smooth_exact
-
     from photostyle.options import Smoothing
+    from photostyle.smoothing import smooth_exact
     from photostyle.smoothing.resolution import work_scale
     from photostyle.stages import quiet
 

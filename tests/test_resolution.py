@@ -54,13 +54,13 @@ def test_affine_fit_carries_a_local_affine_result_to_full_size(rng):
     def look(img):
         return img @ m.T + np.array([0.1, 0.05, 0.2], np.float32)
 
-    from photostyle.files.images import resize_float
+    from photostyle.imaging.resize import resize
 
-    small = resize_float(full, (120, 80))
+    small = resize(full, (80, 120))
     coef = affine_coefficients(small, look(small))
     assert np.abs(apply_affine(coef, small) - look(small)).max() < 2 / 255
     err = np.abs(apply_affine(coef, full) - look(full))  # the full-size detail is kept ...
-    blurry = np.abs(resize_float(look(small), (360, 240)) - look(full))  # ... unlike a resize
+    blurry = np.abs(resize(look(small), (240, 360)) - look(full))  # ... unlike a resize
     assert err.mean() < 1 / 255 and np.percentile(err, 99) < 4 / 255
     assert err.mean() < 0.5 * blurry.mean()  # the rest: noise finer than the working size
 
@@ -74,7 +74,7 @@ def test_transfer_gives_the_same_look_at_every_size(untrained):
     the same photo downsized first and restyled (goal >= 35 dB), and its result at full size
     is not the upsampled working result (it has the photo's own detail)."""
     from photostyle.cli.bench import synthetic_photo
-    from photostyle.files.images import resize_float
+    from photostyle.imaging.resize import resize
     from photostyle.pipeline import transfer
 
     work = 60_000
@@ -82,21 +82,22 @@ def test_transfer_gives_the_same_look_at_every_size(untrained):
     style = synthetic_photo(200, 300, 1, warm=True)
     full = transfer(content, style, work_pixels=work)
     scale = work_scale(content.shape[:2], work)
-    small = resize_float(content, scale.work[::-1])
+    small = resize(content, scale.work)
     ref = transfer(small, style, work_pixels=work)
     assert full.shape == content.shape and ref.shape == small.shape
-    assert psnr(resize_float(full, scale.work[::-1]), ref) >= 35
-    blurry = resize_float(ref, content.shape[1::-1])
-    hf = lambda a: a - resize_float(resize_float(a, (200, 75)), (800, 300))  # noqa: E731
+    assert psnr(resize(full, scale.work), ref) >= 35
+    blurry = resize(ref, content.shape[:2])
+    hf = lambda a: a - resize(resize(a, (75, 200)), (300, 800))  # noqa: E731
     # full-size detail: the result's fine detail follows the content's, the upsampled not
     corr = lambda a, b: np.corrcoef(hf(a).ravel(), hf(b).ravel())[0, 1]  # noqa: E731
     assert corr(full, content) > corr(blurry, content) + 0.1
 
 
 def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
-    """work_pixels=0 solves at full size with lam as given (the previous behaviour)."""
+    """work_mp=0 solves at full size with lam as given (the previous behaviour)."""
     import photostyle.pipeline as pipeline
     import photostyle.smoothing.exact as exact
+    from photostyle.options import TransferOptions
     from photostyle.smoothing.exact import ExactSmoother
 
     seen, checks = [], []
@@ -114,8 +115,8 @@ def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
         mp.setattr(ExactSmoother, "_build", spy)
         for name in ("as_content", "check_lam", "fit_stylized"):
             mp.setattr(exact, name, counted(getattr(exact, name)))
-        pipeline.transfer(c, c, work_pixels=0, max_side=32)
-        pipeline.transfer(c, c, max_side=32)
+        pipeline.transfer(c, c, TransferOptions(work_mp=0, max_side=32), model=untrained)
+        pipeline.transfer(c, c, TransferOptions(max_side=32), model=untrained)
         assert checks == []  # checked once where it entered transfer(), not again inside
         exact.smooth_exact(c, c)  # the public entrance checks
         assert checks == ["as_content", "check_lam", "fit_stylized"]
@@ -128,13 +129,13 @@ def test_paper_mode_is_the_plain_full_size_smoothing(untrained, rng):
 def test_fine_texture_the_working_size_cannot_see_keeps_the_local_gain(rng):
     """A flat patch at the working size may hold fine texture at full size (grain, foliage):
     it is carried with the patch's brightness gain (the prior), not flattened."""
-    from photostyle.files.images import resize_float
+    from photostyle.imaging.resize import resize
 
     yy, xx = np.mgrid[0:256, 0:256]
     checker = ((yy + xx) % 2 * 2 - 1)[..., None].astype(np.float32)  # 1-pixel texture
     full = np.clip(0.5 + 0.04 * checker, 0, 1).astype(np.float32)
     full = np.repeat(full, 3, axis=2)
-    small = resize_float(full, (64, 64))  # the checker averages out: flat 0.5
+    small = resize(full, (64, 64))  # the checker averages out: flat 0.5
     assert small.std() < 1e-3
     gain = 0.6
     coef = affine_coefficients(small, gain * small)

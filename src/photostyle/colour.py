@@ -93,8 +93,7 @@ def match_colour(
 
 
 #: Width of the soft region weights (Gaussian sigma) as a fraction of the label map's long side.
-#: Checked on 10 pairs-wide pairs with automatic labels (``benchmarks/region_blur_tuning.py``):
-#: 0.001, 0.0025 and 0.01 agree within 0.4 % on every metric (affine 0.681 / 0.682 / 0.684).
+#: The result hardly depends on it (``docs/decisions.md``).
 REGION_BLUR = 0.0025
 
 
@@ -141,7 +140,7 @@ DETAIL_GAIN_RANGE = (0.5, 3.0)
 DETAIL_WORK_SIDE = 512
 #: From this ratio of the image's long side to the working side on, :func:`match_detail`
 #: computes the Gaussian low-passes on the image downsized by ``int(ratio)``: O(N) instead of
-#: O(N sigma) (measured on a 4237 x 2832 image: 28.8 s with full-size Gaussians).
+#: O(N sigma) (``docs/decisions.md``).
 DETAIL_PYRAMID_RATIO = 2.0
 
 

@@ -85,8 +85,8 @@ def transfer(
         legacy.update(progress=progress, model=model)
         return legacy_transfer(transfer, content, style, content_labels, style_labels, legacy)
     opt, say = options or TransferOptions(), progress or quiet
-    model = model or load_model(opt.device)
     p = prepare(content, style, opt, content_labels, style_labels)
+    model = model or load_model(opt.device)
     labels = p.labels or automatic_labels(model, p, opt.auto_labels, say)
     y, fallbacks = stylize(model, p.content_small, p.style_small, labels, opt.alpha, say)
     y = np.ascontiguousarray(resize(y, p.scale.work) if y.shape[:2] != p.scale.work else y)
@@ -136,6 +136,10 @@ def prepare(
     """
     from photostyle.defaults import MIN_SIDE
 
+    if (content_labels is None) != (style_labels is None):
+        raise ValueError("give both content and style label maps, or neither")
+    if options.auto_labels is not False and content_labels is not None:
+        raise ValueError("give label maps or auto_labels, not both")
     names = [str(x) if isinstance(x, str | os.PathLike) else n for x, n in
              ((content, "content"), (style, "style"))]  # fmt: skip
     c, s = as_array(content, names[0]), as_array(style, names[1])
@@ -144,10 +148,6 @@ def prepare(
             raise ValueError(
                 f"{name}: image of {a.shape[1]}x{a.shape[0]} is too small (min side {MIN_SIDE})"
             )
-    if (content_labels is None) != (style_labels is None):
-        raise ValueError("give both content and style label maps, or neither")
-    if options.auto_labels is not False and content_labels is not None:
-        raise ValueError("give label maps or auto_labels, not both")
     scale = work_scale(c.shape[:2], options.work_pixels)
     c_work = to_work(c, scale)
     c_small = fit_long_side(c_work, options.max_side, MIN_SIDE)

@@ -80,16 +80,13 @@ def transfer(
             colour_fix=colour_fix, detail_match=detail_match, noise_aware=noise_aware,
             region_stats=region_stats, device=device,
         )  # fmt: skip
-        if (content_mask is None) != (style_mask is None):
-            raise ValueError("give both --content-mask and --style-mask, or neither")
         o.check_files(out, content, style, content_mask, style_mask)
         from photostyle.files.output import OutputOptions, write_result
+        from photostyle.pipeline import transfer as run_transfer
 
         out_opts = OutputOptions(bit_depth.value, quality, strip_metadata, keep_profile).check(out)
         if lut is not None:
             o.check_lut_path(lut, lut_size, content, style, content_mask, style_mask, out)
-        from photostyle.pipeline import transfer as run_transfer
-
         result = run_transfer(
             content, style, options, content_labels=content_mask, style_labels=style_mask,
             progress=progress,

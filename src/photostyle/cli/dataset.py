@@ -92,34 +92,48 @@ def dataset(
     ray_address: o.RayAddressOption = None,
     device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
-    """Restyle every image under CONTENT_DIR with styles drawn from a pool; resumable, with a
-    manifest (OUT/manifest.jsonl). Exit code 0 when every pair succeeded, 2 when some failed."""
+    """Restyle every image under CONTENT_DIR with styles drawn from a pool (resumable).
+
+    Writes OUT/manifest.jsonl; exit code 0 when every pair succeeded, 2 when some failed.
+    """
+    args = dict(locals())
+    try:
+        spec, options = _plan(args)
+    except (ImageError, ValueError) as exc:
+        o.fail(str(exc))
+    _run(spec, options, workers, ray_address, bool(ray or ray_address))
+
+
+def _plan(a: dict) -> tuple[object, dict]:
+    """The dataset's spec and its options from the command's values (all checked here)."""
     from photostyle.batch.dataset_run import DatasetSpec, check_spec
     from photostyle.files.output import OutputOptions
 
-    try:
-        spec = DatasetSpec(
-            content_dir, styles, out, per_content, seed, "." + out_format.value, keep_names,
-            content_labels, style_labels,
-        )  # fmt: skip
-        transfer = o.transfer_options(
-            smoothing=smoothing, lam=lam, max_side=max_side, strength=strength, work_mp=work_mp,
-            auto_labels=o.auto_labels_value(auto_labels, label_count), colour_fix=colour_fix,
-            detail_match=detail_match, noise_aware=noise_aware, region_stats=region_stats,
-            device=device,
-        )  # fmt: skip
-        output = OutputOptions(bit_depth.value, quality, strip_metadata).check()
-        labels = _mapping(spec, label_space, content_label_space, style_label_space, unknown_ids)
-        if labels_out and content_labels is None:
-            raise ValueError("--labels-out needs --content-labels")
-        if labels and transfer.auto_labels:
-            raise ValueError("give label folders or --auto-labels, not both")
-        check_spec(spec)
-    except (ImageError, ValueError) as exc:
-        o.fail(str(exc))
-    options = {"transfer": transfer, "output": output, "labels": labels}
-    options["labels_out"] = labels_out.value if labels_out else None
-    _run(spec, options, workers, ray_address, bool(ray or ray_address))
+    spec = DatasetSpec(
+        a["content_dir"], a["styles"], a["out"], a["per_content"], a["seed"],
+        "." + a["out_format"].value, a["keep_names"], a["content_labels"], a["style_labels"],
+    )  # fmt: skip
+    names = ("smoothing", "lam", "max_side", "strength", "work_mp", "colour_fix",
+             "detail_match", "noise_aware", "region_stats", "device")  # fmt: skip
+    transfer = o.transfer_options(
+        auto_labels=o.auto_labels_value(a["auto_labels"], a["label_count"]),
+        **{k: a[k] for k in names},
+    )
+    output = OutputOptions(a["bit_depth"].value, a["quality"], a["strip_metadata"]).check()
+    spaces = (a["label_space"], a["content_label_space"], a["style_label_space"])
+    labels = _mapping(spec, *spaces, a["unknown_ids"])
+    if a["labels_out"] and a["content_labels"] is None:
+        raise ValueError("--labels-out needs --content-labels")
+    if labels and transfer.auto_labels:
+        raise ValueError("give label folders or --auto-labels, not both")
+    check_spec(spec)
+    labels_out = a["labels_out"].value if a["labels_out"] else None
+    return spec, {
+        "transfer": transfer,
+        "output": output,
+        "labels": labels,
+        "labels_out": labels_out,
+    }
 
 
 def _mapping(

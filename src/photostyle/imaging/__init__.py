@@ -2,7 +2,7 @@
 
 * :mod:`~photostyle.imaging.resize`: resizing ``H x W x C`` arrays (sizes as ``(h, w)``).
 * :mod:`~photostyle.imaging.layout`: ``H x W x C`` arrays <-> ``C x H x W`` tensors.
-* :mod:`~photostyle.imaging.box`: window means and sums (box filters) in torch and numpy.
+* :mod:`~photostyle.imaging.windows`: window means, sums and variances (box filters).
 * :mod:`~photostyle.imaging.colourspace`: luma, sRGB transfer, CIE Lab.
 
 Functions take and return arrays or tensors; none reads or writes files (:mod:`photostyle.files`

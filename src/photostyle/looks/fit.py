@@ -30,26 +30,9 @@ the gain bound of :mod:`photostyle.looks.gain`: no steep slope where the content
 crowd together in a flat region (their noise would become grain).
 
 The fit starts from the result's own colours (the first distribution-transfer target) and
-factorises one sparse system. Weights chosen on all 60 pairs-wide pairs
-(``benchmarks/look_tuning.py``, ``benchmarks/results/look_tuning.json``; each look fitted to
-its pair's full transfer) for (gamma, mu, Gram weight) and the gain bound G, by a rule fixed
-before the run: of the settings whose mean grain gain and structure are no worse than the
-full transfer's and whose 6 worst pairs by grain are within 1.5x of it, the smallest geometric
-mean of the colour, Gram and affine-residual ratios. Means, look / full transfer (grain gain,
-colour distance, affine residual, structure, Gram):
-
-* **(3, 300, 0.1), G = 1 (shipped: the best of the three settings that meet the bound's goals)**:
-  0.96 / 1.93 / 1.00 / 1.11 / 1.29; no bound: 1.50 / 1.40 / 1.18 / 1.05 / 1.21; G = 1.1:
-  1.00 / 1.87 / 1.01 / 1.10 / 1.27 (worst pairs 13 and 28 over 1.5x in grain);
-* (3, 1000, 0.1), G = 1: 0.94 / 1.93 / 0.93 / 1.12 / 1.29, better on every mean, but pair 13's
-  grain is 1.62x the full transfer's;
-* (3, 100, 0.1), G = 1: 0.98 / 1.89 / 1.12 / 1.09 / 1.27; (10, 300, 0.1), G = 1: 0.99 / 1.85 /
-  1.15 / 1.10 / 1.34; (3, 300, 0.3), G = 1: 0.94 / 2.04 / 1.10 / 1.06 / 1.25.
-
-No bounded setting keeps the 6 worst pairs by affine residual within 1.5x (54, 06, 11 and 13
-are the usual ones over). The check on dpst-dev is ``benchmarks/results/looks.json``. For speed
-(25 s per look on 2 cores before), the fit works on 0.1 MP per image (was 0.35 MP), the Gram
-loss on 0.05 MP (was 0.2 MP) with 3 L-BFGS iterations (was 8).
+factorises one sparse system. The weights (gamma, mu, Gram weight), the gain bound G, the rule
+that chose them on all 60 pairs-wide pairs and the fit's working sizes are in
+``docs/decisions.md``.
 """
 
 from __future__ import annotations

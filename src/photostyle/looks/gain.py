@@ -31,11 +31,8 @@ keep the levels of the data.
 
 The slope can instead be the steepest direction's gain ``||J_q||_2`` (``norm="spectral"``): a
 map that squashes chroma and stretches luminance has a mean slope of 1 but a luminance gain
-up to ``sqrt(3)``. On all 60 pairs-wide pairs (``benchmarks/results/look_tuning_spectral.json``)
-it traces the same trade as the mean slope, shifted in G: spectral G = 1.75 gives grain gain
-0.99 / colour 1.89 / affine 1.00 / Gram 1.28 of the full transfer's, the shipped mean-slope
-G = 1 gives 0.96 / 1.93 / 1.00 / 1.29; at G = 1.5 it is 0.91 / 1.98 / 1.00 / 1.31. So the
-shipped bound stays the mean slope.
+up to ``sqrt(3)``. It traces the same trade as the mean slope, shifted in G, so the shipped
+bound stays the mean slope (``docs/decisions.md``).
 """
 
 from __future__ import annotations
@@ -43,16 +40,14 @@ from __future__ import annotations
 import numpy as np
 
 #: The gain bound ``G`` in flat cells and the noise factor ``k`` of the module docstring;
-#: ``G = inf`` switches the bound off. G chosen on all 60 pairs-wide pairs (look_tuning.json).
+#: ``G = inf`` switches the bound off (``docs/decisions.md``).
 LOOK_MAX_GAIN = 1.0
 LOOK_NOISE_FACTOR = 4.0
 #: How a cell's slope is measured (:func:`cell_gains`): ``"frobenius"`` (the mean slope,
 #: shipped) or ``"spectral"`` (the steepest direction), see the module docstring.
 GAIN_NORMS = ("frobenius", "spectral")
-#: Weights of empty lattice edges and of the data levels in the integration. On dpst-dev pair
-#: 03 (G = 1) the cells over their bound reach 0.97 / 0.98 / 1.05 times it (median) and the
-#: data colours move 6.1 / 3.9 / 2.4 levels for DATA_WEIGHT 1 / 10 / 100; at 1e-3 the levels
-#: drift (a textured region of the test moved 3.5 levels).
+#: Weights of empty lattice edges and of the data levels in the integration: how close the
+#: cells come to their bound against how far the data colours move (``docs/decisions.md``).
 EMPTY_WEIGHT = 0.01
 DATA_WEIGHT = 10.0
 

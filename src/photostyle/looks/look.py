@@ -32,16 +32,11 @@ from photostyle.looks.lattice import factorize, resample, second_differences, we
 DEFAULT_SIZE = 33
 #: Lattice sizes accepted (points per axis).
 MIN_SIZE, MAX_SIZE = 2, 129
-#: Weight ``s`` of the second-difference smoothness term (see the module docstring). Measured
-#: on dpst-dev (``benchmarks/results/looks.json``; s = 1e-4 / 1e-3 / 1e-2): structure
-#: 0.676 / 0.709 / 0.747, affine residual 1.97 / 1.47 / 1.16, colour distance 4.91 / 5.18 /
-#: 5.45, Gram 0.482 / 0.500 / 0.514 (s = 1: 0.753, 1.04, 5.74, 0.526); 1e-2 keeps most of the
-#: structure and photorealism for a small colour cost.
+#: Weight ``s`` of the second-difference smoothness term (see the module docstring): structure
+#: and photorealism against colour distance (``docs/decisions.md``).
 DEFAULT_SMOOTHNESS = 1e-2
 #: Largest lattice solved directly; larger ones start from the solution at (n + 1) / 2 and
-#: take at most ``REFINE_ITERATIONS`` CG iterations. Measured on dpst pair 09 (33^3, the look
-#: of the full transfer): 0.9 s in all, mean 0.04-0.15/255 from the converged solution, which
-#: plain CG from the identity reached in 47-200 s and a direct solve at 33^3 in 33-54 s.
+#: take at most ``REFINE_ITERATIONS`` CG iterations (``docs/decisions.md``).
 DIRECT_MAX_SIZE = 17
 REFINE_ITERATIONS = 200
 FIT_RTOL = 1e-7

@@ -26,8 +26,8 @@ from photostyle.smoothing.cg import progress_callback
 from photostyle.smoothing.inputs import as_content, check_lam, fit_stylized
 from photostyle.smoothing.solvers import make_solver
 
-#: CG stopping rule. Measured on dpst-dev pairs 03/09 (max |R - direct|, x255): rtol 2e-3 ->
-#: 0.16/0.10 (18/16 its), 5e-3 -> 0.40/0.18 (15/14), 1e-2 -> 0.96/0.42, 2e-2 -> 1.8/0.62.
+#: CG stopping rule: relative residual; within a level of the direct solve
+#: (``docs/decisions.md``).
 DEFAULT_RTOL = 5e-3
 
 

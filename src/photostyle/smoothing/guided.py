@@ -22,10 +22,7 @@ import torch.nn.functional as F
 from photostyle.device import resolve_device
 from photostyle.smoothing.inputs import check_inputs
 
-#: Defaults chosen on dpst-dev as the setting closest to the exact smoothing (lam = 1e-4):
-#: radius 16, eps 1e-4, coefficients at 1/4 resolution gave a mean |guided - exact| of
-#: 4.2/255 (PSNR 30.8 dB), the best of a 5 x 3 x 3 grid; see
-#: ``benchmarks/guided_tuning.py`` and ``benchmarks/results/guided_tuning.json``.
+#: The setting closest to the exact smoothing at lam = 1e-4 (``docs/decisions.md``).
 DEFAULT_RADIUS = 16
 DEFAULT_EPS = 1e-4
 

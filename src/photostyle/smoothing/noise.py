@@ -46,13 +46,8 @@ MAX_VARIANCE = (6 / 255) ** 2
 REFIT_EPS = 1e-6
 #: Window radius of the re-fit at the reference resolution (0.4 MP; scaled to the working
 #: size like every length, :class:`photostyle.smoothing.resolution.WorkScale`), the noise
-#: factor ``k`` and the gain bound ``G`` of the module docstring. On all 60 pairs-wide pairs
-#: (0.15 MP, ``benchmarks/noise_tuning.py``, radii there in the pairs' own pixels) 3 px beat
-#: 5 px on grain (0.90 vs 0.95) and colour (+2.5 % vs +3.8 % over no limit); k = 16 or
-#: G = 0.5 cost 6-9 % of colour and Gram. ``benchmarks/quality.py`` at the shipped 3 (2 px
-#: there, 3 px on dpst-dev) against 5 (3 px, 5 px): pairs-wide colour 2.277 vs 2.291, affine
-#: residual 0.708 vs 0.676, grain 0.909 vs 0.901; dpst-dev grain 0.879 vs 0.904, affine 0.506
-#: vs 0.522.
+#: factor ``k`` and the gain bound ``G`` of the module docstring: less grain against a little
+#: colour and Gram distance (``docs/decisions.md``).
 NOISE_RADIUS = 3.0
 NOISE_FACTOR = 4.0
 NOISE_MAX_GAIN = 0.75

@@ -43,22 +43,14 @@ if TYPE_CHECKING:
 
     import torch
 
-#: Pixel count at which the method's parameters (lam, guided radius) have their paper values.
-#: Chosen on the 10 dpst-dev pairs (0.32-0.49 MP, mean 0.365; masks, defaults; structure /
-#: Gram / colour / affine residual): 0.30 MP 0.738 / 0.414 / 2.99 / 0.627, 0.35 MP 0.735 /
-#: 0.411 / 2.96 / 0.637, 0.40 MP 0.7316 / 0.4081 / 2.935 / 0.646, 0.42 MP 0.730 / 0.407 /
-#: 2.92 / 0.651; lam and radius unscaled (the release before) 0.7313 / 0.4086 / 2.951 / 0.651.
-#: 0.4 MP is the one no worse than the unscaled parameters on all four.
+#: Pixel count at which the method's parameters (lam, guided radius) have their paper values
+#: (about the size of the research pairs they were made for; ``docs/decisions.md``).
 REFERENCE_PIXELS = 400_000
 #: Smallest accepted working resolution (pixels) other than 0 (= full size, paper's lam).
 MIN_WORK_PIXELS = 50_000
 #: Window radius and regularisation of the affine fit at the working resolution (see
-#: :func:`affine_coefficients`). Measured in process on the highres photos (28-hex, 35-empty,
-#: canon, iphone; styles 09/21/45/57) and the iphone photo upscaled to 12 / 24 MP: radius 1,
-#: eps 1e-4 gives a scale consistency of 43-54 dB and a full-size gradient SSIM above the
-#: working resolution's on all seven (0.71-0.89 against 0.61-0.83); radius 2, eps 3e-5:
-#: 45-55 dB, 0.66-0.86, but below the working resolution on the upscaled 24 MP photo;
-#: radius 2, eps 1e-5 (no gain prior): 46 dB, detail below the working resolution on four.
+#: :func:`affine_coefficients`): the smallest window keeps the most full-size detail
+#: (``docs/decisions.md``).
 FIT_RADIUS = 1
 FIT_EPS = 1e-4
 #: Mean guide brightness below which the gain prior divides by this floor; the largest gain.
@@ -168,11 +160,9 @@ def affine_coefficients(
     then averaged over the windows holding each pixel (as the guided filter does). Where the
     working resolution sees texture (``Sigma_k >> eps``) the data decide; where it sees a flat
     patch, the fine texture of the full-size photo (grain, foliage, noise) is carried with the
-    local brightness gain instead of being flattened to ``b``. Measured on the highres photos
-    (full-size gradient SSIM, content vs result, ridge towards 0 -> towards the gain): 0.60 ->
-    0.66 (lighthouse, style 57), 0.77 -> 0.86 (night street, style 21). A per-channel gain
-    was measured too and rejected: it amplifies the noise of a nearly black channel up to
-    ``GAIN_MAX`` times where the result lifts the blacks.
+    local brightness gain instead of being flattened to ``b``. The gain is one number for the
+    three channels: a per-channel gain would amplify the noise of a nearly black channel where
+    the result lifts the blacks (``docs/decisions.md``).
 
     Args:
         guide: ``h x w x 3`` float32 in [0, 1] (the content at the working size).

@@ -16,8 +16,7 @@ Every solver is built once for a content image and then solves, for any stylized
 * :class:`TorchSolver` (CUDA): the same matrix-free operator in torch.
 * :class:`DirectSolver`: sparse LU (scipy), the paper's reference; small images only.
 
-Measured and rejected: pyamg smoothed aggregation (slower set-up and cycles); pymatting's
-sequential ``ichol`` (1.1-1.4 s against 0.4-0.5 s for the same factor at 0.3 MP).
+The back ends measured and rejected are listed in ``docs/decisions.md``.
 """
 
 from __future__ import annotations
@@ -30,13 +29,11 @@ import numpy as np
 
 from photostyle.smoothing.affinity import DEFAULT_EPS
 
-#: Largest image (pixels) for the incomplete-Cholesky back end on CPU (measured: 4 MP takes
-#: 15 s and 3.9 GB peak RSS, about 0.9 kB per pixel; the matrix-free back end stays O(N)).
+#: Largest image (pixels) for the incomplete-Cholesky back end on CPU (about 0.9 kB per pixel;
+#: the matrix-free back end stays O(N)).
 ICHOL_MAX_PIXELS = 4_500_000
-#: Drop threshold of the incomplete-Cholesky factor and the diagonal shifts tried in turn.
-#: Measured on dpst-dev (700 x 468, lam 1e-4): 3e-3 gives a factor of ~10 M non-zeros and
-#: 13-16 CG iterations (``benchmarks/results/smoothing.json``); 1e-2 halves the factor but
-#: needs 27 iterations, 3e-4 needs 5 but takes 3-4x longer to build.
+#: Drop threshold of the incomplete-Cholesky factor (factor size against CG iterations,
+#: ``docs/decisions.md``) and the diagonal shifts tried in turn.
 ICHOL_DISCARD = 3e-3
 ICHOL_SHIFTS = (1e-2, 3e-2, 0.1, 0.3, 1.0)
 BACKENDS = ("auto", "ichol", "matfree", "direct")

@@ -1,0 +1,43 @@
+"""Colour spaces: the sRGB tone curve, CIE Lab (D65) and one luma definition.
+
+Arrays are ``... x 3`` RGB, sRGB-encoded in [0, 1] unless a name says linear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Rec. 709 / sRGB luma weights (the primaries of sRGB): the one luma of photostyle.
+LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], np.float64)
+#: Linear sRGB -> CIE XYZ (D65).
+SRGB_TO_XYZ = np.array(
+    [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+)
+#: The D65 white point in XYZ (Y = 1).
+D65_XYZ = np.array([0.95047, 1.0, 1.08883])
+
+
+def srgb_decode(v: np.ndarray) -> np.ndarray:
+    """sRGB tone curve, encoded [0, 1] -> linear."""
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def srgb_encode(v: np.ndarray) -> np.ndarray:
+    """sRGB tone curve, linear -> encoded [0, 1] (clipped)."""
+    v = np.clip(v, 0.0, 1.0)
+    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    """Luma ``Y'`` of sRGB-encoded colours (Rec. 709 weights), float64, shape ``...``."""
+    return np.asarray(rgb, np.float64) @ LUMA_WEIGHTS
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB ``... x 3`` float in [0, 1] -> CIE Lab (D65), L in [0, 100], float32."""
+    xyz = srgb_decode(rgb) @ SRGB_TO_XYZ.T / D65_XYZ
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    lab = np.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1
+    )
+    return lab.astype(np.float32)
