@@ -8,8 +8,8 @@ import pytest
 from PIL import Image, ImageCms
 
 from photostyle.files.images import load_image
-from photostyle.files.profiles import convert_rgb, matrix_profile, srgb_encode
-from photostyle.labels import rgb_to_lab
+from photostyle.files.profiles import convert_rgb, matrix_profile
+from photostyle.imaging.colourspace import rgb_to_lab, srgb_encode
 
 
 def photo_like(rng, h=48, w=64):

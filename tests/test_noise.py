@@ -5,6 +5,7 @@ import pytest
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
+from photostyle.imaging.windows import window_variance
 from photostyle.metrics import grain_gain
 from photostyle.smoothing.guided import guided_filter_torch
 from photostyle.smoothing.noise import (
@@ -12,7 +13,6 @@ from photostyle.smoothing.noise import (
     NoiseLimit,
     gain_limit,
     noise_variance,
-    window_variance,
 )
 
 

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from photostyle.cli.app import app
 from photostyle.files.images import ImageError, load_image, probe_image
-from photostyle.files.profiles import rgb_to_xyz_matrix, srgb_decode
+from photostyle.files.profiles import rgb_to_xyz_matrix
+from photostyle.imaging.colourspace import srgb_decode
 
 pytest.importorskip("rawpy")
 pidng = pytest.importorskip("pidng")

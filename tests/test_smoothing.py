@@ -3,9 +3,9 @@ import pytest
 import scipy.sparse as sp
 
 from photostyle.files.images import load_image
+from photostyle.imaging.windows import box_mean
 from photostyle.smoothing import smooth, smooth_direct, smooth_exact, smooth_guided
 from photostyle.smoothing.affinity import matting_affinity, matting_laplacian, window_counts
-from photostyle.smoothing.guided import box_mean
 
 CROPS = [("03", 120, 300), ("27", 200, 100), ("51", 40, 500)]
 

@@ -38,6 +38,7 @@ import numpy as np
 from PIL import Image
 
 from photostyle.files.images import DEFAULT_MAX_PIXELS, ImageError, _open_checked
+from photostyle.imaging.colourspace import rgb_to_lab
 from photostyle.imaging.resize import resize
 
 PALETTE: dict[str, tuple[int, int, int]] = {
@@ -186,18 +187,6 @@ def match_regions(
         plan.pairs[lab] = None
         plan.fallbacks[lab] = reason
     return plan
-
-
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB ``... x 3`` float in [0, 1] -> CIE Lab (D65), L in [0, 100], float32."""
-    c = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
-    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883])
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
-    lab = np.stack(
-        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1
-    )
-    return lab.astype(np.float32)
 
 
 def _descriptors(

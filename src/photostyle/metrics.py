@@ -20,14 +20,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from photostyle.labels import rgb_to_lab
-from photostyle.smoothing.guided import box_mean, sym3_inverse
+from photostyle.imaging.colourspace import luma, rgb_to_lab
+from photostyle.imaging.layout import to_batch, to_chw
+from photostyle.imaging.windows import box_mean, sym3_inverse
 
 
 def _gradient_magnitude(img: np.ndarray) -> np.ndarray:
     from scipy.ndimage import sobel
 
-    g = img @ np.array([0.299, 0.587, 0.114], np.float32)
+    g = luma(img)
     mag = np.hypot(sobel(g, 0), sobel(g, 1))
     return mag / max(float(np.percentile(mag, 99)), 1e-6)
 
@@ -44,7 +45,7 @@ def structure_ssim(content: np.ndarray, output: np.ndarray) -> float:
 @torch.no_grad()
 def gram_matrices(img: np.ndarray, encoder: torch.nn.Module) -> list[torch.Tensor]:
     """``G = F F^T / (h w)`` (float64, ``C x C``) of relu1_1..relu4_1 of ``img`` (one pass)."""
-    feats = encoder.features(torch.from_numpy(img.transpose(2, 0, 1).copy())[None])
+    feats = encoder.features(to_batch(img))
     out = []
     for lv in (1, 2, 3, 4):
         f = feats[lv][0]
@@ -97,8 +98,7 @@ def affine_residual(content: np.ndarray, output: np.ndarray, eps: float = 1e-6) 
     """
     if content.shape != output.shape:
         raise ValueError(f"shapes differ: content {content.shape}, output {output.shape}")
-    c = torch.from_numpy(np.ascontiguousarray(content.transpose(2, 0, 1), np.float64))
-    o = torch.from_numpy(np.ascontiguousarray(output.transpose(2, 0, 1), np.float64))
+    c, o = (to_chw(a, "cpu", torch.float64) for a in (content, output))
     r = 1
     mc, mo = box_mean(c, r), box_mean(o, r)
     idx = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
@@ -114,10 +114,6 @@ def affine_residual(content: np.ndarray, output: np.ndarray, eps: float = 1e-6) 
     return float(torch.stack(res).mean().sqrt() * 255)
 
 
-#: Rec. 709 luma weights.
-REC709 = np.array([0.2126, 0.7152, 0.0722], np.float64)
-
-
 def grain_gain(content: np.ndarray, output: np.ndarray, size: int = 5) -> float:
     """Grain gain of ``output`` over ``content`` (both ``H x W x 3`` in [0, 1], same size).
 
@@ -129,7 +125,7 @@ def grain_gain(content: np.ndarray, output: np.ndarray, size: int = 5) -> float:
 
     if content.shape != output.shape:
         raise ValueError(f"shapes differ: content {content.shape}, output {output.shape}")
-    yc, yo = (np.asarray(a, np.float64) @ REC709 for a in (content, output))
+    yc, yo = luma(content), luma(output)
     box = lambda x: uniform_filter(x, size, mode="reflect")  # noqa: E731
     local_std = np.sqrt(np.clip(box(yc * yc) - box(yc) ** 2, 0, None))
     flat = local_std <= np.quantile(local_std, 0.25)

@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 from photostyle.files.images import load_image, pil_to_array, to_uint8
+from photostyle.imaging.layout import to_chw, to_hwc
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray | torch.Tensor
 
@@ -36,7 +37,7 @@ def as_array(image: ImageLike, name: str = "image") -> np.ndarray:
             raise ValueError(
                 f"{name}: tensor must be 3 x H x W or 1 x 3 x H x W, got {tuple(image.shape)}"
             )
-        image = t.permute(1, 2, 0).float().numpy()
+        image = to_hwc(t.float())
     if isinstance(image, np.ndarray):
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"{name}: array must be H x W x 3, got shape {image.shape}")
@@ -52,7 +53,7 @@ def as_array(image: ImageLike, name: str = "image") -> np.ndarray:
 def like(result: np.ndarray, template: ImageLike) -> ImageLike:
     """Return ``result`` (H x W x 3 float) as the same kind of object as ``template``."""
     if isinstance(template, torch.Tensor):
-        t = torch.from_numpy(result.transpose(2, 0, 1).copy())
+        t = to_chw(result)
         return t[None] if template.ndim == 4 else t
     if isinstance(template, Image.Image):
         return Image.fromarray(to_uint8(result))

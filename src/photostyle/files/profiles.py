@@ -19,6 +19,8 @@ import warnings
 import numpy as np
 from PIL import Image
 
+from photostyle.imaging.colourspace import srgb_decode, srgb_encode
+
 #: Chromaticities (x, y) of red, green, blue: the RGB spaces :func:`matrix_profile` knows.
 PRIMARIES = {
     "sRGB": ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06)),
@@ -42,17 +44,6 @@ def rgb_to_xyz_matrix(name: str) -> np.ndarray:
     """``3 x 3`` matrix from linear RGB of the space ``name`` to XYZ (D65 white, Y = 1)."""
     m = np.stack([_xyz(p) for p in PRIMARIES[name]], 1)
     return m * np.linalg.solve(m, _xyz(D65))[None]
-
-
-def srgb_decode(v: np.ndarray) -> np.ndarray:
-    """sRGB tone curve, encoded [0, 1] -> linear."""
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-def srgb_encode(v: np.ndarray) -> np.ndarray:
-    """sRGB tone curve, linear -> encoded [0, 1] (clipped)."""
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
 
 
 def convert_rgb(image: np.ndarray, src: str, dst: str) -> np.ndarray:

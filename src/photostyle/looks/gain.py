@@ -67,7 +67,8 @@ def allowed_gains(
     """``(A, density)``: the allowed gain ``A_q`` of each cell (``(n-1)^3`` float64, ``inf``
     where no pixel falls) and the pixel density per cell (mean 1 over the lattice).
     ``contents``: ``H x W x 3`` float images in [0, 1] (the fit's working size)."""
-    from photostyle.smoothing.noise import noise_floor, window_variance
+    from photostyle.imaging.windows import window_variance
+    from photostyle.smoothing.noise import noise_floor
 
     cells = (n - 1) ** 3
     inv_sq, count = np.zeros(cells), np.zeros(cells)

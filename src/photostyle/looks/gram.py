@@ -27,6 +27,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from photostyle.imaging.layout import to_batch
+
 #: Pixels of the images whose Gram matrices are compared (content via the look, and style).
 GRAM_PIXELS = 50_000
 MEMORY = 5
@@ -70,9 +72,7 @@ class GramLoss:
             vals = torch.from_numpy(w.data.astype(np.float32))
             sparse = torch.sparse_coo_tensor(idx, vals, w.shape, check_invariants=True)
             self.items.append((sparse.coalesce().to(device), c.shape[:2]))
-        s = torch.from_numpy(np.ascontiguousarray(at_most(style, GRAM_PIXELS).transpose(2, 0, 1)))[
-            None
-        ]
+        s = to_batch(at_most(style, GRAM_PIXELS))
         with torch.no_grad():
             self.target = _grams(self.encoder, s.to(device))
 

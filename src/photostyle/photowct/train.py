@@ -29,6 +29,7 @@ from tqdm import tqdm
 from photostyle.device import resolve_device
 from photostyle.files.images import ImageError, atomic_write, load_image, to_uint8
 from photostyle.files.paths import image_files
+from photostyle.imaging.layout import to_batch
 from photostyle.photowct.decoder import Decoder, decoder_spec
 from photostyle.photowct.vgg import VGGEncoder
 from photostyle.photowct.weights import load_decoder, save_decoder
@@ -255,7 +256,7 @@ class Trainer:
         self.decoder.eval()
         vals = []
         for img in self.val:
-            x = torch.from_numpy(img).permute(2, 0, 1)[None].float().div(255).to(self.device)
+            x = to_batch(img).float().div(255).to(self.device)
             vals.append(psnr(self.decoder(self.encoder(x, self.cfg.level)), x))
         self.decoder.train()
         return float(np.mean(vals))

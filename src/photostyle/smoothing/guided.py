@@ -20,47 +20,13 @@ import torch
 import torch.nn.functional as F
 
 from photostyle.device import resolve_device
+from photostyle.imaging.layout import to_chw, to_hwc
+from photostyle.imaging.windows import box_mean, sym3_inverse
 from photostyle.smoothing.inputs import check_inputs
 
 #: The setting closest to the exact smoothing at lam = 1e-4 (``docs/decisions.md``).
 DEFAULT_RADIUS = 16
 DEFAULT_EPS = 1e-4
-
-
-def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
-    """Mean over ``(2r+1)^2`` windows clipped at the borders; ``x``: ``... x H x W``.
-
-    Uses cumulative sums, O(N) for any ``r``; the window is shrunk at the image border and
-    the mean divides by the number of pixels actually inside.
-    """
-    h, w = x.shape[-2:]
-
-    def csum(t: torch.Tensor, dim: int, n: int) -> torch.Tensor:
-        c = torch.cumsum(t, dim=dim)
-        c = torch.cat([torch.zeros_like(c.narrow(dim, 0, 1)), c], dim=dim)
-        idx = torch.arange(n, device=t.device)
-        hi = (idx + r + 1).clamp(max=n)
-        lo = (idx - r).clamp(min=0)
-        return c.index_select(dim, hi) - c.index_select(dim, lo)
-
-    s = csum(csum(x, -2, h), -1, w)
-    ones = torch.ones((h, w), dtype=x.dtype, device=x.device)
-    n = csum(csum(ones, -2, h), -1, w)
-    return s / n
-
-
-def sym3_inverse(s: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Per-pixel inverse of symmetric 3x3 matrices given as ``[s00, s01, s02, s11, s12, s22]``
-    (each ``... x H x W``), by adjugate / determinant; returns the same six entries."""
-    s00, s01, s02, s11, s12, s22 = s
-    i00 = s11 * s22 - s12 * s12
-    i01 = s02 * s12 - s01 * s22
-    i02 = s01 * s12 - s02 * s11
-    i11 = s00 * s22 - s02 * s02
-    i12 = s01 * s02 - s00 * s12
-    i22 = s00 * s11 - s01 * s01
-    det = s00 * i00 + s01 * i01 + s02 * i02
-    return [t / det for t in (i00, i01, i02, i11, i12, i22)]
 
 
 def guided_filter_torch(
@@ -147,15 +113,12 @@ def guided_smooth(
     float32 in [0, 1]."""
     device = options.get("device", "cpu")
     eps, subsample = options.get("eps", DEFAULT_EPS), options.get("subsample")
-    g, p = (
-        torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))).to(device, torch.float32)
-        for a in (content, stylized)
-    )
+    g, p = (to_chw(a, device, torch.float32) for a in (content, stylized))
     if subsample is None:
         subsample = max(1, radius // 4)
     with torch.no_grad():
         q = fast_guided_filter(g, p, radius, eps, subsample)
-    return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy()
+    return to_hwc(q.clamp_(0, 1))
 
 
 def smooth_guided(

@@ -19,28 +19,10 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from numba import njit, prange
 
-from photostyle.smoothing.guided import sym3_inverse
-
-
-def to_chw(image: np.ndarray, device: str) -> torch.Tensor:
-    """``H x W x C`` array -> ``C x H x W`` float64 tensor on ``device``."""
-    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).to(
-        device, torch.float64
-    )
-
-
-def _box_valid(x: torch.Tensor) -> torch.Tensor:
-    """Sum over each 3x3 window fully inside: ``B x H x W`` -> ``B x (H-2) x (W-2)``."""
-    r = x[:, :-2] + x[:, 1:-1] + x[:, 2:]
-    return r[:, :, :-2] + r[:, :, 1:-1] + r[:, :, 2:]
-
-
-def _box_full(x: torch.Tensor) -> torch.Tensor:
-    """Sum over the windows containing each pixel: ``B x (H-2) x (W-2)`` -> ``B x H x W``."""
-    return _box_valid(F.pad(x, (2, 2, 2, 2)))
+from photostyle.imaging.layout import to_chw, to_hwc
+from photostyle.imaging.windows import sym3_inverse, window_sums, window_sums_full
 
 
 class MattingOperator:
@@ -49,14 +31,14 @@ class MattingOperator:
     def __init__(self, content: torch.Tensor, lam: float, eps: float = 1e-7) -> None:
         img = content.to(torch.float64)
         self.img = img
-        mu = _box_valid(img) / 9.0  # 3 x h x w (window centres)
+        mu = window_sums(img) / 9.0  # 3 x h x w (window centres)
         idx = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-        cov = [_box_valid(img[i] * img[j][None])[0] / 9.0 - mu[i] * mu[j] for i, j in idx]
+        cov = [window_sums(img[i] * img[j][None])[0] / 9.0 - mu[i] * mu[j] for i, j in idx]
         for q in (0, 3, 5):  # diagonal entries s00, s11, s22
             cov[q] = cov[q] + eps / 9
         self.inv = torch.stack(sym3_inverse(cov))  # 6 x h x w: entries of Delta_k^-1
         self.mu = mu
-        self.d = _box_full(torch.ones_like(mu[:1]))[0]  # windows per pixel: the degree D
+        self.d = window_sums_full(torch.ones_like(mu[:1]))[0]  # windows per pixel: the degree D
         self.lam = lam
         self.diag = self._diagonal()
 
@@ -72,9 +54,9 @@ class MattingOperator:
         """Diagonal of ``A``: ``D_ii - W_ii + lam D_ii`` (``H x W``)."""
         mu = list(self.mu)
         imu = self._inv_apply(mu)
-        i00, i01, i02, i11, i12, i22 = (_box_full(t[None])[0] for t in self.inv)
-        bimu = [_box_full(t[None])[0] for t in imu]
-        c = _box_full((mu[0] * imu[0] + mu[1] * imu[1] + mu[2] * imu[2])[None])[0]
+        i00, i01, i02, i11, i12, i22 = (window_sums_full(t[None])[0] for t in self.inv)
+        bimu = [window_sums_full(t[None])[0] for t in imu]
+        c = window_sums_full((mu[0] * imu[0] + mu[1] * imu[1] + mu[2] * imu[2])[None])[0]
         r, g, b = self.img
         quad = (
             i00 * r * r + i11 * g * g + i22 * b * b + 2 * (i01 * r * g + i02 * r * b + i12 * g * b)
@@ -84,11 +66,11 @@ class MattingOperator:
 
     def matvec(self, x: torch.Tensor) -> torch.Tensor:
         """``A x`` for ``x`` of shape ``C x H x W`` (each channel independently)."""
-        mean = _box_valid(x) / 9.0  # C x h x w
-        cov = [_box_valid(self.img[i][None] * x) / 9.0 - self.mu[i][None] * mean for i in range(3)]
+        mean = window_sums(x) / 9.0  # C x h x w
+        cov = [window_sums(self.img[i][None] * x) / 9.0 - self.mu[i][None] * mean for i in range(3)]
         a = self._inv_apply(cov)
         b = mean - sum(a[i] * self.mu[i][None] for i in range(3))
-        wx = _box_full(b) + sum(_box_full(a[i]) * self.img[i][None] for i in range(3))
+        wx = window_sums_full(b) + sum(window_sums_full(a[i]) * self.img[i][None] for i in range(3))
         return (1.0 + self.lam) * self.d[None] * x - wx
 
 
@@ -188,11 +170,11 @@ class MattingOperatorCPU:
     """
 
     def __init__(self, content: np.ndarray, lam: float, eps: float = 1e-7) -> None:
-        op = MattingOperator(to_chw(content, "cpu"), lam, eps)
+        op = MattingOperator(to_chw(content, "cpu", torch.float64), lam, eps)
         self.shape_hw = content.shape[:2]
         self.img = np.ascontiguousarray(content, dtype=np.float64)
-        self.mu = np.ascontiguousarray(op.mu.permute(1, 2, 0).numpy())
-        self.inv = np.ascontiguousarray(op.inv.permute(1, 2, 0).numpy())
+        self.mu = np.ascontiguousarray(to_hwc(op.mu))
+        self.inv = np.ascontiguousarray(to_hwc(op.inv))
         self.d = op.d.numpy()
         self.diag = op.diag.numpy().ravel()
         self.lam = lam

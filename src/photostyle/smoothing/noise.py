@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from photostyle.imaging.windows import window_variance
+
 #: Percentile of the 3 x 3 window variance taken as the noise floor (the median of the
 #: flattest quarter of the image).
 FLAT_PERCENTILE = 12.5
@@ -51,17 +53,6 @@ REFIT_EPS = 1e-6
 NOISE_RADIUS = 3.0
 NOISE_FACTOR = 4.0
 NOISE_MAX_GAIN = 0.75
-
-
-def window_variance(image: np.ndarray) -> np.ndarray:
-    """``H x W`` mean over channels of the variance in the 3 x 3 window around each pixel
-    (``image``: ``H x W x 3`` float in [0, 1]; borders reflected)."""
-    from scipy.ndimage import uniform_filter
-
-    x = image.astype(np.float64)
-    m = uniform_filter(x, (3, 3, 1), mode="reflect")
-    m2 = uniform_filter(x * x, (3, 3, 1), mode="reflect")
-    return np.clip(m2 - m * m, 0, None).mean(2)
 
 
 def noise_floor(variances: np.ndarray) -> float:
@@ -120,13 +111,11 @@ class NoiseLimit:
         coefficients are computed at ``1 / (radius // 4)`` size (the fast guided filter)."""
         import torch
 
+        from photostyle.imaging.layout import to_chw, to_hwc
         from photostyle.smoothing.guided import fast_guided_filter
 
-        g, p = (
-            torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), np.float64)).to(device)
-            for x in (content, result)
-        )
+        g, p = (to_chw(x, device, torch.float64) for x in (content, result))
         sub = max(1, self.radius // 4)  # coefficients at 1/sub size (He & Sun 2015) from r = 8
         with torch.no_grad():
             q = fast_guided_filter(g, p, self.radius, REFIT_EPS, sub, limit=self.window_limit())
-        return q.clamp_(0, 1).permute(1, 2, 0).cpu().numpy().astype(np.float32)
+        return to_hwc(q.clamp_(0, 1)).astype(np.float32)

@@ -135,12 +135,6 @@ def at_most(image: np.ndarray, pixels: float) -> np.ndarray:
     return to_work(image.astype(np.float32), work_scale(image.shape[:2], pixels))
 
 
-def _chw(a: np.ndarray) -> torch.Tensor:
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32))
-
-
 def affine_coefficients(
     guide: np.ndarray,
     result: np.ndarray,
@@ -175,12 +169,14 @@ def affine_coefficients(
     """
     import torch  # (tensors made from arrays need no gradients: no graph is recorded)
 
+    from photostyle.imaging.layout import to_chw
     from photostyle.smoothing.guided import guided_filter_torch
 
     def gain(mu: torch.Tensor, mp: torch.Tensor) -> torch.Tensor:
         return (mp.sum(0) / mu.sum(0).clamp_min(3 * GAIN_FLOOR)).clamp_(0, GAIN_MAX)
 
-    a, b = guided_filter_torch(_chw(guide), _chw(result), radius, eps, prior=gain, limit=limit)
+    g, r = (to_chw(x, "cpu", torch.float32) for x in (guide, result))
+    a, b = guided_filter_torch(g, r, radius, eps, prior=gain, limit=limit)
     coef = torch.cat([a, b[None]]).permute(2, 3, 0, 1)  # h x w x 4 x 3
     return np.ascontiguousarray(coef.numpy())
 

@@ -134,24 +134,30 @@ class TorchSolver:
     def __init__(
         self, content: np.ndarray, lam: float, eps: float = DEFAULT_EPS, device: str = "cuda"
     ) -> None:
-        from photostyle.smoothing.matfree import MattingOperator, to_chw
+        import torch
+
+        from photostyle.imaging.layout import to_chw
+        from photostyle.smoothing.matfree import MattingOperator
 
         t0 = time.perf_counter()
         self.device, self.lam = device, lam
-        self.op = MattingOperator(to_chw(content, device), lam, eps)
+        self.op = MattingOperator(to_chw(content, device, torch.float64), lam, eps)
         self.sd = self.op.d.sqrt()[None]
         self.info = {"backend": "matfree", "system_s": time.perf_counter() - t0, "precond_s": 0}
 
     def solve(
         self, y: np.ndarray, x0: np.ndarray, rtol: float, callback: Callback | None
     ) -> tuple[np.ndarray, int]:
-        from photostyle.smoothing.matfree import pcg_jacobi, to_chw
+        import torch
 
-        b = self.lam * self.sd * to_chw(y, self.device)
+        from photostyle.imaging.layout import to_chw, to_hwc
+        from photostyle.smoothing.matfree import pcg_jacobi
+
+        b = self.lam * self.sd * to_chw(y, self.device, torch.float64)
         Z, iters = pcg_jacobi(
-            self.op, b, to_chw(x0, self.device) / self.sd, rtol, callback=callback
+            self.op, b, to_chw(x0, self.device, torch.float64) / self.sd, rtol, callback=callback
         )
-        return (self.sd * Z).permute(1, 2, 0).cpu().numpy(), iters
+        return to_hwc(self.sd * Z), iters
 
 
 class DirectSolver:
