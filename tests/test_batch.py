@@ -89,6 +89,7 @@ def test_batch_workers_and_ray_give_same_outputs(tmp_path, rng):
             assert diff.max() <= 1 and (diff > 0).mean() < 0.12, (diff.max(), (diff > 0).mean())
 
 
+@pytest.mark.slow
 def test_batch_survives_sigkill(tmp_path, rng):
     """Kill a running batch, rerun it: every output exists and loads, finished ones are kept."""
     csv = make_pairs(tmp_path, rng, n=6)

@@ -292,6 +292,7 @@ def test_workers_and_ray_give_the_same_outputs(tmp_path, rng):
             assert np.abs(a - outs[name][k]).max() <= 2e-4
 
 
+@pytest.mark.slow
 def test_dataset_resumes_after_a_kill(tmp_path, rng):
     images, _ = write_gta5(tmp_path / "gta", rng, 6, h=96, w=160)
     left, _ = write_cityscapes(tmp_path / "cs", rng, 3)

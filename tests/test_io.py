@@ -163,6 +163,7 @@ def test_cli_smooth_writes_output(tmp_path, rng):
     assert res.exit_code == 2 and "lam" in res.output
 
 
+@pytest.mark.slow
 def test_cli_train_and_resume(tmp_path, rng):
     data = tmp_path / "photos" / "nested"
     data.mkdir(parents=True)

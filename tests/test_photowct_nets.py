@@ -79,6 +79,7 @@ def _tiny_dataset(folder, rng):
     (folder / "broken.jpg").write_text("not an image")
 
 
+@pytest.mark.slow
 def test_checkpoint_resume_restores_same_state(tmp_path, rng):
     data = tmp_path / "data"
     _tiny_dataset(data, rng)
@@ -98,6 +99,7 @@ def test_checkpoint_resume_restores_same_state(tmp_path, rng):
     assert (tmp_path / "b.safetensors").is_file() and (tmp_path / "b.ckpt").is_file()
 
 
+@pytest.mark.slow
 def test_same_level_warm_start(tmp_path, rng):
     data = tmp_path / "data"
     _tiny_dataset(data, rng)

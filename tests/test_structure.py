@@ -74,3 +74,38 @@ def test_help_does_not_import_torch_or_numba():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stdout.strip().splitlines()[-1] == "exit 0 []", res.stdout + res.stderr
     assert "transfer" in res.stdout and "warmup" in res.stdout
+
+
+def _functions():
+    for path in SRC.joinpath("photostyle").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                decorators = [ast.unparse(d) for d in node.decorator_list]
+                yield path, node, decorators
+
+
+def test_functions_are_short():
+    """No function over 60 lines but numba kernels and the web app's layout; ``transfer``
+    composes the stages in at most 30 lines of code."""
+    long = [
+        f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path, node, decorators in _functions()
+        if node.end_lineno - node.lineno + 1 > 60
+        and not any("njit" in d for d in decorators)
+        and node.name != "build_app"
+    ]
+    assert long == []
+    [transfer] = [n for p, n, _ in _functions() if p.name == "pipeline.py" and n.name == "transfer"]
+    body = transfer.body[1:]  # after the docstring
+    assert body[-1].end_lineno - body[0].lineno + 1 <= 30
+
+
+def test_one_resize_one_box_filter_one_lab():
+    """The small image operations live in photostyle.imaging only."""
+    names = {"resize_float", "box_mean", "rgb_to_lab", "window_variance", "srgb_decode"}
+    defined = {
+        (path.relative_to(SRC).parts[1], node.name)
+        for path, node, _ in _functions()
+        if node.name in names or node.name.startswith("_resize")
+    }
+    assert defined == {("imaging", n) for n in names - {"resize_float"}}

@@ -90,6 +90,7 @@ def _upload(page, elem_id: str, path: Path) -> None:
     page.locator(f"#{elem_id}").get_by_text(path.stem).first.wait_for(timeout=60_000)
 
 
+@pytest.mark.slow
 def test_transfer_in_the_browser(page, tmp_path):
     """The status line shows the stage while the transfer runs, the result appears with the
     whole time, and the look (.cube) is fitted after the result is on screen."""
@@ -143,6 +144,7 @@ def test_transfer_in_the_browser(page, tmp_path):
     assert any(s in stage for s in ("stylize", "smoothing", "matching", "labels")), stage
 
 
+@pytest.mark.slow
 def test_non_image_shows_error(page, tmp_path):
     bad = tmp_path / "notes.jpg"
     bad.write_text("this is a text file, not a photo\n")

@@ -180,12 +180,10 @@ def stylize(
     from photostyle.imaging.layout import to_batch, to_hwc
 
     fallbacks: dict = {}
-    lc, ls = labels if labels is not None else (None, None)
     with torch.no_grad():
         y = model.stylize_checked(
-            to_batch(content), to_batch(style), alpha=alpha, progress=progress,
-            content_labels=lc, style_labels=ls, report=fallbacks,
-        )  # fmt: skip
+            to_batch(content), to_batch(style), alpha, labels, progress, fallbacks
+        )
     return to_hwc(y), fallbacks if labels is not None else {}
 
 

@@ -14,9 +14,9 @@ import typer
 
 from photostyle import __version__
 from photostyle.cli import options as o
-from photostyle.cli.options import DEFAULTS as D
 from photostyle.cli.options import fail
 from photostyle.errors import ImageError
+from photostyle.options import TransferOptions
 
 HELP = (
     "Photorealistic style transfer: make a photo look like it was shot in the light, season "
@@ -42,23 +42,14 @@ def _main(
 
 
 @app.command()
+@o.with_transfer_options()
 def transfer(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
     out: o.OutOption,
+    options: TransferOptions,
     content_mask: Annotated[Path, o._opt(panel=o.INPUT, help="label map of the content")] = None,
     style_mask: Annotated[Path, o._opt(panel=o.INPUT, help="label map of the style")] = None,
-    auto_labels: o.AutoLabelsOption = False,
-    label_count: o.LabelCountOption = None,
-    smoothing: o.SmoothingOption = D.smoothing,
-    lam: o.LamOption = D.lam,
-    max_side: o.MaxSideOption = D.max_side,
-    alpha: o.AlphaOption = D.alpha,
-    strength: o.StrengthOption = D.strength,
-    colour_fix: o.ColourFixOption = D.colour_fix,
-    detail_match: o.DetailMatchOption = D.detail_match,
-    noise_aware: o.NoiseAwareOption = D.noise_aware,
-    region_stats: o.RegionStatsOption = D.region_stats,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,
     strip_metadata: o.StripMetadataOption = False,
@@ -66,20 +57,12 @@ def transfer(
     lut: o.LutOption = None,
     lut_size: o.LutSizeOption = 33,
     verbose: Annotated[bool, o._opt("--verbose", panel=o.OUTPUT, help="report labels")] = False,
-    work_mp: o.WorkMpOption = D.work_mp,
-    device: o.DeviceOption = D.device,
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
     from photostyle.progress import ConsoleProgress
 
     progress = ConsoleProgress()
     try:
-        options = o.transfer_options(
-            smoothing=smoothing, lam=lam, max_side=max_side, alpha=alpha, strength=strength,
-            work_mp=work_mp, auto_labels=o.auto_labels_value(auto_labels, label_count),
-            colour_fix=colour_fix, detail_match=detail_match, noise_aware=noise_aware,
-            region_stats=region_stats, device=device,
-        )  # fmt: skip
         o.check_files(out, content, style, content_mask, style_mask)
         from photostyle.files.output import OutputOptions, write_result
         from photostyle.pipeline import transfer as run_transfer
@@ -125,30 +108,20 @@ def _report(result: object) -> None:
 
 
 @app.command()
+@o.with_transfer_options()
 def batch(
     pairs: Annotated[
         Path, typer.Argument(help="CSV: content,style[,content_mask,style_mask][,output]")
     ],
     out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder")],
-    auto_labels: o.AutoLabelsOption = False,
-    label_count: o.LabelCountOption = None,
-    smoothing: o.SmoothingOption = D.smoothing,
-    lam: o.LamOption = D.lam,
-    max_side: o.MaxSideOption = D.max_side,
-    strength: o.StrengthOption = D.strength,
-    colour_fix: o.ColourFixOption = D.colour_fix,
-    detail_match: o.DetailMatchOption = D.detail_match,
-    noise_aware: o.NoiseAwareOption = D.noise_aware,
-    region_stats: o.RegionStatsOption = D.region_stats,
+    options: TransferOptions,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,
     strip_metadata: o.StripMetadataOption = False,
     keep_profile: o.KeepProfileOption = False,
-    work_mp: o.WorkMpOption = D.work_mp,
     workers: o.WorkersOption = 1,
     ray: o.RayOption = False,
     ray_address: o.RayAddressOption = None,
-    device: o.DeviceOption = D.device,
 ) -> None:
     """Restyle every pair of a CSV into a folder; finished outputs are skipped (resumable).
 
@@ -158,12 +131,6 @@ def batch(
     from photostyle.files.output import OutputOptions
 
     try:
-        options = o.transfer_options(
-            smoothing=smoothing, lam=lam, max_side=max_side, strength=strength, work_mp=work_mp,
-            auto_labels=o.auto_labels_value(auto_labels, label_count), colour_fix=colour_fix,
-            detail_match=detail_match, noise_aware=noise_aware, region_stats=region_stats,
-            device=device,
-        )  # fmt: skip
         output = OutputOptions(bit_depth.value, quality, strip_metadata, keep_profile).check()
         jobs, errors = read_pairs(pairs, out)
     except (ImageError, ValueError) as exc:

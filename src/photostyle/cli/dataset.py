@@ -7,7 +7,6 @@ Registered on the application in :mod:`photostyle.cli.app`; the work is done by
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ import typer
 
 from photostyle.cli import options as o
 from photostyle.errors import ImageError
+from photostyle.options import TransferOptions
 
 LabelDir = Annotated[Path, o._opt(panel=o.INPUT, help="label maps of the images (by path)")]
 SpaceOption = Annotated[
@@ -22,35 +22,14 @@ SpaceOption = Annotated[
 ]
 
 
-class UnknownIds(StrEnum):
-    """What a label id outside the label space does."""
-
-    ERROR = "error"
-    IGNORE = "ignore"
-
-
-class LabelsOut(StrEnum):
-    """How the content's label file is put beside each output."""
-
-    COPY = "copy"
-    LINK = "link"
-
-
-class Format(StrEnum):
-    """File format of the outputs."""
-
-    PNG = "png"
-    JPG = "jpg"
-    TIF = "tif"
-    WEBP = "webp"
-
-
+@o.with_transfer_options()
 def dataset(
     content_dir: Annotated[Path, typer.Argument(help="folder of images to restyle (recursive)")],
     styles: Annotated[Path, o._opt("--styles", panel=o.INPUT, help="folder of style photos")],
     out: Annotated[
         Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder (mirrors CONTENT_DIR)")
     ],
+    options: TransferOptions,
     per_content: Annotated[int, o._opt(panel=o.INPUT, help="styles drawn per content image")] = 1,
     seed: Annotated[int, o._opt(panel=o.INPUT, help="seed of the style draw")] = 0,
     content_labels: LabelDir = None,
@@ -62,23 +41,13 @@ def dataset(
     content_label_space: SpaceOption = None,
     style_label_space: SpaceOption = None,
     unknown_ids: Annotated[
-        UnknownIds, o._opt(panel=o.INPUT, help="a label id not in the space")
-    ] = UnknownIds.ERROR,
-    auto_labels: o.AutoLabelsOption = False,
-    label_count: o.LabelCountOption = None,
-    smoothing: o.SmoothingOption = o.DEFAULTS.smoothing,
-    lam: o.LamOption = o.DEFAULTS.lam,
-    max_side: o.MaxSideOption = o.DEFAULTS.max_side,
-    strength: o.StrengthOption = o.DEFAULTS.strength,
-    colour_fix: o.ColourFixOption = o.DEFAULTS.colour_fix,
-    detail_match: o.DetailMatchOption = o.DEFAULTS.detail_match,
-    noise_aware: o.NoiseAwareOption = o.DEFAULTS.noise_aware,
-    region_stats: o.RegionStatsOption = o.DEFAULTS.region_stats,
-    out_format: Annotated[Format, o._opt("--format", panel=o.OUTPUT, help="file format")] = (
-        Format.PNG
+        o.UnknownIds, o._opt(panel=o.INPUT, help="a label id not in the space")
+    ] = o.UnknownIds.ERROR,
+    out_format: Annotated[o.Format, o._opt("--format", panel=o.OUTPUT, help="file format")] = (
+        o.Format.PNG
     ),
     labels_out: Annotated[
-        LabelsOut, o._opt(panel=o.OUTPUT, help="the content's label file beside each output")
+        o.LabelsOut, o._opt(panel=o.OUTPUT, help="the content's label file beside each output")
     ] = None,
     keep_names: Annotated[
         bool, o._opt("--keep-names", panel=o.OUTPUT, help="outputs named like their content")
@@ -86,11 +55,9 @@ def dataset(
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,
     strip_metadata: o.StripMetadataOption = False,
-    work_mp: o.WorkMpOption = o.DEFAULTS.work_mp,
     workers: o.WorkersOption = 1,
     ray: o.RayOption = False,
     ray_address: o.RayAddressOption = None,
-    device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Restyle every image under CONTENT_DIR with styles drawn from a pool (resumable).
 
@@ -113,12 +80,7 @@ def _plan(a: dict) -> tuple[object, dict]:
         a["content_dir"], a["styles"], a["out"], a["per_content"], a["seed"],
         "." + a["out_format"].value, a["keep_names"], a["content_labels"], a["style_labels"],
     )  # fmt: skip
-    names = ("smoothing", "lam", "max_side", "strength", "work_mp", "colour_fix",
-             "detail_match", "noise_aware", "region_stats", "device")  # fmt: skip
-    transfer = o.transfer_options(
-        auto_labels=o.auto_labels_value(a["auto_labels"], a["label_count"]),
-        **{k: a[k] for k in names},
-    )
+    transfer = a["options"]
     output = OutputOptions(a["bit_depth"].value, a["quality"], a["strip_metadata"]).check()
     spaces = (a["label_space"], a["content_label_space"], a["style_label_space"])
     labels = _mapping(spec, *spaces, a["unknown_ids"])
@@ -137,7 +99,7 @@ def _plan(a: dict) -> tuple[object, dict]:
 
 
 def _mapping(
-    spec: object, both: str, content: str | None, style: str | None, unknown: UnknownIds
+    spec: object, both: str, content: str | None, style: str | None, unknown: o.UnknownIds
 ) -> object:
     """The label mapping of both sides, or ``None`` without label folders."""
     from photostyle.batch.dataset import LabelMapping

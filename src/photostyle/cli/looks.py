@@ -7,7 +7,6 @@ helpers are in :mod:`photostyle.cli.options`.
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,30 +14,23 @@ import typer
 
 from photostyle.cli import options as o
 from photostyle.errors import ImageError
+from photostyle.options import TransferOptions
 
 
+@o.with_transfer_options("auto_labels", "label_count", "smoothing", "lam", "strength", "work_mp",
+                         "device")  # fmt: skip
 def lut(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
     out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="the look (.cube)")],
+    options: TransferOptions,
     size: Annotated[int, o._opt(panel=o.OUTPUT, help="lattice points per axis (2..129)")] = 33,
-    auto_labels: o.AutoLabelsOption = False,
-    label_count: o.LabelCountOption = None,
-    smoothing: o.SmoothingOption = o.DEFAULTS.smoothing,
-    lam: o.LamOption = o.DEFAULTS.lam,
-    strength: o.StrengthOption = o.DEFAULTS.strength,
-    work_mp: o.WorkMpOption = o.DEFAULTS.work_mp,
-    device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Write only the look of restyling CONTENT like STYLE, as a 3D LUT (.cube)."""
     from photostyle.progress import ConsoleProgress
 
     progress = ConsoleProgress()
     try:
-        options = o.transfer_options(
-            smoothing=smoothing, lam=lam, work_mp=work_mp, strength=strength, device=device,
-            auto_labels=o.auto_labels_value(auto_labels, label_count),
-        )  # fmt: skip
         o.check_lut_path(out, size, content, style)
         o.check_files(None, content, style)
         from photostyle.files.images import load_image
@@ -100,26 +92,21 @@ def apply(
         raise typer.Exit(2)
 
 
-class VideoMode(StrEnum):
-    """How ``photostyle video`` restyles: one look for all frames, or every frame."""
-
-    LOOK = "look"
-    FRAMES = "frames"
-
-
+@o.with_transfer_options("work_mp", "device")
 def video(
     source: Annotated[Path, typer.Argument(help="video to restyle (.mp4, .mov, .mkv ...)")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
     out: Annotated[
         Path, typer.Option("-o", "--out", help="output video (.mp4/.mkv H.264, .mov ProRes)")
     ],
+    options: TransferOptions,
     mode: Annotated[
-        VideoMode,
+        o.VideoMode,
         o._opt(
             help="look: one look fitted on keyframes, applied to every frame (fast, no "
             "flicker); frames: the full transfer of every frame, its colour anchored to the look"
         ),
-    ] = VideoMode.LOOK,
+    ] = o.VideoMode.LOOK,
     keyframes: Annotated[
         int, typer.Option(help="frames the look is fitted on (evenly spaced)")
     ] = 3,
@@ -127,8 +114,6 @@ def video(
         bool, typer.Option(help="frames mode: anchor each frame's colours to the look")
     ] = True,
     lut: o.LutOption = None,
-    work_mp: o.WorkMpOption = o.DEFAULTS.work_mp,
-    device: o.DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Restyle a video: one look fitted on keyframes, applied to every frame (no flicker), or
     the full transfer of every frame (--mode frames)."""
@@ -138,7 +123,6 @@ def video(
     try:
         if keyframes < 1:
             raise ValueError(f"--keyframes must be >= 1, got {keyframes}")
-        options = o.transfer_options(work_mp=work_mp, device=device)
         if lut is not None:
             o.check_lut_path(lut, 33, source, style)
         o.check_files(None, style)
@@ -149,11 +133,11 @@ def video(
         frames = v.keyframes(source, keyframes)
         progress("fitting the look on the keyframes (full transfer of each)")
         results = v.keyframe_results(frames, style, options)
-        need_look = mode is VideoMode.LOOK or lut is not None  # frames mode uses the anchor instead
+        need_look = mode is o.VideoMode.LOOK or lut is not None  # frames: the anchor
         look = v.fit_video_look(frames, results, style) if need_look else None
         if lut is not None:
             look.save(lut)
-        if mode is VideoMode.LOOK:
+        if mode is o.VideoMode.LOOK:
             stats = v.apply_look_to_video(source, out, look, progress)
         else:
             from photostyle.files.images import load_image

@@ -7,9 +7,12 @@ Choices are enums (typer lists and checks them); defaults come from
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_type_hints
 
 import typer
 
@@ -21,12 +24,15 @@ INPUT, METHOD, OUTPUT, PERF = "Input", "Method", "Output", "Performance"
 DEFAULTS = TransferOptions()
 
 
-class BitDepth(StrEnum):
-    """Bit depth of written images: ``auto`` keeps 16 bits when the content has them."""
-
-    AUTO = "auto"
-    EIGHT = "8"
-    SIXTEEN = "16"
+#: Choices of the commands (typer lists and checks them): bits per channel of written images
+#: (``auto`` keeps 16 bits when the content has them), the methods of ``photostyle smooth``,
+#: the modes of ``photostyle video``, and the choices of ``photostyle dataset``.
+BitDepth = StrEnum("BitDepth", {"AUTO": "auto", "EIGHT": "8", "SIXTEEN": "16"})
+SmoothMethod = StrEnum("SmoothMethod", {"EXACT": "exact", "GUIDED": "guided"})
+VideoMode = StrEnum("VideoMode", {"LOOK": "look", "FRAMES": "frames"})
+UnknownIds = StrEnum("UnknownIds", {"ERROR": "error", "IGNORE": "ignore"})
+LabelsOut = StrEnum("LabelsOut", {"COPY": "copy", "LINK": "link"})
+Format = StrEnum("Format", {"PNG": "png", "JPG": "jpg", "TIF": "tif", "WEBP": "webp"})
 
 
 def _opt(*names: str, panel: str = METHOD, **kw: object) -> typer.models.OptionInfo:
@@ -90,11 +96,65 @@ LutOption = Annotated[Path, _opt("--lut", panel=OUTPUT, help="also write the loo
 LutSizeOption = Annotated[int, _opt(panel=OUTPUT, help="LUT lattice points per axis (2..129)")]
 
 
-def auto_labels_value(auto_labels: bool, label_count: int | None) -> bool | int:
-    """``--auto-labels`` and ``--label-count`` as the options object's ``auto_labels``."""
-    if label_count is not None:
-        return label_count
-    return bool(auto_labels)
+#: The options of a transfer as command-line parameters: name -> (annotation, default). The
+#: defaults are the options object's own.
+METHOD_OPTIONS = {
+    "auto_labels": (AutoLabelsOption, False),
+    "label_count": (LabelCountOption, None),
+    "smoothing": (SmoothingOption, DEFAULTS.smoothing),
+    "lam": (LamOption, DEFAULTS.lam),
+    "max_side": (MaxSideOption, DEFAULTS.max_side),
+    "alpha": (AlphaOption, DEFAULTS.alpha),
+    "strength": (StrengthOption, DEFAULTS.strength),
+    "colour_fix": (ColourFixOption, DEFAULTS.colour_fix),
+    "detail_match": (DetailMatchOption, DEFAULTS.detail_match),
+    "noise_aware": (NoiseAwareOption, DEFAULTS.noise_aware),
+    "region_stats": (RegionStatsOption, DEFAULTS.region_stats),
+    "work_mp": (WorkMpOption, DEFAULTS.work_mp),
+    "device": (DeviceOption, DEFAULTS.device),
+}
+#: All of them; commands that take only some name theirs.
+ALL_METHOD_OPTIONS = tuple(METHOD_OPTIONS)
+
+
+def with_transfer_options(*names: str) -> Callable[[Callable], Callable]:
+    """Decorator of a command: adds the method options ``names`` (default: all) as
+    parameters and hands the command one checked :class:`TransferOptions` as ``options``.
+
+    A bad value ends the command with the one-line error of :func:`fail` before the command
+    body runs (so before any work)."""
+    names = names or ALL_METHOD_OPTIONS
+
+    def decorate(command: Callable) -> Callable:
+        hints = get_type_hints(command, include_extras=True)
+        sig = inspect.signature(command, eval_str=True)
+        base = [p for p in sig.parameters.values() if p.name != "options"]
+        kind = inspect.Parameter.KEYWORD_ONLY
+        extra = [
+            inspect.Parameter(
+                n, kind, default=METHOD_OPTIONS[n][1], annotation=METHOD_OPTIONS[n][0]
+            )
+            for n in names
+        ]
+
+        @functools.wraps(command)
+        def run(*args: object, **kwargs: object) -> object:
+            values = {n: kwargs.pop(n) for n in names}
+            count = values.pop("label_count", None)
+            if "auto_labels" in values:
+                values["auto_labels"] = count if count is not None else values["auto_labels"]
+            try:
+                kwargs["options"] = transfer_options(**values)
+            except ValueError as exc:
+                fail(str(exc))
+            return command(*args, **kwargs)
+
+        run.__signature__ = sig.replace(parameters=[*base, *extra])
+        hints.pop("options", None)
+        run.__annotations__ = {**hints, **{n: METHOD_OPTIONS[n][0] for n in names}}
+        return run
+
+    return decorate
 
 
 def transfer_options(**values: object) -> TransferOptions:

@@ -4,7 +4,6 @@ tools ``train``, ``bench`` and ``warmup`` (registered in :mod:`photostyle.cli.ap
 from __future__ import annotations
 
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,18 +14,13 @@ from photostyle.cli.options import DeviceOption, fail
 from photostyle.errors import ImageError
 
 
-class Method(StrEnum):
-    """The smoothing methods of ``photostyle smooth``."""
-
-    EXACT = "exact"
-    GUIDED = "guided"
-
-
 def smooth(
     content: Annotated[Path, typer.Argument(help="content photo (guides the smoothing)")],
     stylized: Annotated[Path, typer.Argument(help="stylized image Y to smooth")],
     out: o.OutOption,
-    method: Annotated[Method, o._opt(help="closed form or guided filter")] = Method.EXACT,
+    method: Annotated[
+        o.SmoothMethod, o._opt(help="closed form or guided filter")
+    ] = o.SmoothMethod.EXACT,
     lam: o.LamOption = o.DEFAULTS.lam,
     radius: Annotated[int, o._opt(help="guided filter radius (guided)")] = None,
     eps: Annotated[float, o._opt(help="guided filter eps (guided)")] = None,
@@ -43,10 +37,10 @@ def smooth(
         c, s = load_image(content), load_image(stylized)
         t0 = time.perf_counter()
         kwargs = {k: v for k, v in {"radius": radius, "eps": eps}.items() if v is not None}
-        if method is Method.EXACT:
+        if method is o.SmoothMethod.EXACT:
             kwargs["progress"] = bar = ConsoleProgress()
         r = run_smooth(c, s, method=method.value, lam=lam, device=device.value, **kwargs)
-        if method is Method.EXACT:
+        if method is o.SmoothMethod.EXACT:
             bar.close()
         dt = time.perf_counter() - t0
         save_image(out, r)
@@ -85,23 +79,14 @@ def train(
 
     if level not in (1, 2, 3, 4):
         fail(f"--level must be 1..4, got {level}")
+    args = dict(locals())
+    paths = {k: str(args[k]) if args[k] else None for k in ("init_from", "weights", "val")}
+    same = ("level", "steps", "batch_size", "crop", "lr", "perceptual_weight", "head_steps",
+            "ckpt_every", "seed")  # fmt: skip
     cfg = TrainConfig(
-        level=level,
-        data=[str(d) for d in data],
-        out=str(out),
-        steps=steps,
-        batch_size=batch_size,
-        crop=crop,
-        lr=lr,
-        perceptual_weight=perceptual_weight,
-        head_steps=head_steps,
-        ckpt_every=ckpt_every,
-        seed=seed,
-        init_from=str(init_from) if init_from else None,
-        weights=str(weights) if weights else None,
-        val=str(val) if val else None,
-        device=device.value,
-    )
+        data=[str(d) for d in data], out=str(out), device=device.value, **paths,
+        **{k: args[k] for k in same},
+    )  # fmt: skip
     torch.set_num_threads(max(1, torch.get_num_threads()))
     try:
         trainer = Trainer(cfg, resume=resume)

@@ -64,24 +64,17 @@ class PhotoWCT:
                 )
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        return self.stylize_checked(
-            content, style, levels, alpha, progress, content_labels, style_labels, report
-        )
+        labels = None if content_labels is None else (content_labels, style_labels)
+        return self.stylize_checked(content, style, alpha, labels, progress, report, levels)
 
     @torch.no_grad()
     def stylize_checked(
-        self,
-        content: torch.Tensor,
-        style: torch.Tensor,
-        levels: tuple[int, ...] = (4, 3, 2, 1),
-        alpha: float = 1.0,
-        progress: Callable[[str], None] | None = None,
-        content_labels: np.ndarray | None = None,
-        style_labels: np.ndarray | None = None,
-        report: dict | None = None,
-    ) -> torch.Tensor:
+        self, content: torch.Tensor, style: torch.Tensor, alpha: float, labels: tuple | None,
+        progress: Callable[[str], None] | None, report: dict | None, levels: tuple = (4, 3, 2, 1),
+    ) -> torch.Tensor:  # fmt: skip
         """:meth:`stylize` for inputs checked where they entered (:func:`photostyle.transfer`):
-        nothing is checked again here."""
+        nothing is checked again here. ``labels``: ``(content_labels, style_labels)`` or None."""
+        content_labels, style_labels = labels if labels is not None else (None, None)
         x = content.to(self.device, torch.float32)
         style_feats = self.encoder.features(style.to(self.device, torch.float32), tuple(levels))
         for lv in levels:
