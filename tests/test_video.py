@@ -151,7 +151,8 @@ def test_video_mode_is_checked_before_work(tmp_path, clip):
     save_image(style, np.zeros((20, 20, 3), np.float32))
     args = ["video", str(clip), str(style), "-o", str(tmp_path / "o.mp4"), "--mode", "film"]
     res = CliRunner().invoke(app, args)
-    assert res.exit_code == 2 and "'--mode'" in res.output and "'frames'" in res.output
+    assert res.exit_code == 2 and "'--mode'" in res.output.splitlines()[-1], res.output
+    assert "'look', 'frames'" in res.output.splitlines()[-1]
     assert not (tmp_path / "o.mp4").exists()
 
 

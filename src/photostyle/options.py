@@ -67,7 +67,7 @@ def check_work_mp(work_mp: float | None) -> float:
     v = float(work_mp)
     if not math.isfinite(v) or v < 0 or 0 < v < defaults.MIN_WORK_MP:
         raise ValueError(
-            f"working resolution must be 0 (full size, paper's lam) or at least "
+            f"work_mp must be 0 (full size, paper's lam) or a working resolution of at least "
             f"{defaults.MIN_WORK_MP:g} MP, got {v:g} MP"
         )
     return v

@@ -137,7 +137,7 @@ def prepare(
     from photostyle.defaults import MIN_SIDE
 
     if (content_labels is None) != (style_labels is None):
-        raise ValueError("give both content and style label maps, or neither")
+        raise ValueError("give both masks (content and style label maps), or neither")
     if options.auto_labels is not False and content_labels is not None:
         raise ValueError("give label maps or auto_labels, not both")
     names = [str(x) if isinstance(x, str | os.PathLike) else n for x, n in

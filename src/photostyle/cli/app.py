@@ -23,7 +23,7 @@ HELP = (
     "and colour grading of another photo (Li et al., ECCV 2018)."
 )
 TOOLS = "Developer tools"
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=HELP, cls=o.Group)
 
 
 def _version(value: bool) -> None:

@@ -7,14 +7,16 @@ Choices are enums (typer lists and checks them); defaults come from
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, get_type_hints
 
 import typer
+from typer.core import TyperGroup
 
 from photostyle import defaults
 from photostyle.options import Device, Smoothing, TransferOptions
@@ -207,3 +209,32 @@ def fail(message: str) -> None:
     """Print a one-line error and exit with code 2."""
     typer.echo(f"error: {' '.join(str(message).split())}", err=True)
     raise typer.Exit(2)
+
+
+class Group(TyperGroup):
+    """The app's group of commands. A usage error that typer or click finds while parsing or
+    converting the arguments (an unknown command or option, a value outside an enum's
+    choices, a missing argument) ends in one line ``error: ...`` and exit code 2, like every
+    input error of :func:`fail`."""
+
+    def make_context(self, info_name: str | None, args: list[str], **extra: object) -> object:
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, **extra)
+
+    def invoke(self, ctx: object) -> object:
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:  # the click that typer's commands raise from: vendored in newer typer releases
+        from typer._click.exceptions import UsageError
+    except ImportError:
+        from click.exceptions import UsageError
+    try:
+        yield
+    except UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help, not an error
+            raise
+        fail(exc.format_message())
