@@ -22,7 +22,6 @@ def test_defaults_and_the_paper_preset():
     with pytest.raises(AttributeError):
         d.lam = 1.0  # frozen
     assert d.replace(lam=1e-3).lam == 1e-3 and d.lam == 1e-4
-    assert d.as_dict()["smoothing"] == "exact"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ reported in milliseconds.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 from photostyle import defaults
@@ -176,12 +176,6 @@ class TransferOptions:
     def matched(self) -> bool:
         """Whether the statistics are matched before the final smoothing."""
         return self.colour_fix or self.detail_match
-
-    def as_dict(self) -> dict:
-        """Plain values (enums as their strings), e.g. for a manifest or a worker process."""
-        d = asdict(self)
-        d["smoothing"] = self.smoothing.value
-        return d
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -184,7 +184,7 @@ def stylize(
         y = model.stylize_checked(
             to_batch(content), to_batch(style), alpha, labels, progress, fallbacks
         )
-    return to_hwc(y), fallbacks if labels is not None else {}
+    return to_hwc(y), fallbacks
 
 
 def match_statistics(
@@ -203,8 +203,7 @@ def match_statistics(
 
     progress("matching colour and detail statistics")
     if options.smoothing is not Smoothing.NONE:
-        radius = max(1, round(p.scale.length(DEFAULT_RADIUS)))
-        y = guided_smooth(p.content_work, y, radius=radius, device=device)
+        y = guided_smooth(p.content_work, y, radius=p.scale.radius(DEFAULT_RADIUS), device=device)
     if options.colour_fix:
         y = match_colour(y, p.style_small, regions)
     if options.detail_match:
@@ -240,8 +239,7 @@ def smooth(
         return y
     progress(f"smoothing ({method.value})")
     if method is Smoothing.GUIDED:
-        radius = max(1, round(scale.length(DEFAULT_RADIUS)))
-        return guided_smooth(content, y, radius=radius, device=device)
+        return guided_smooth(content, y, radius=scale.radius(DEFAULT_RADIUS), device=device)
     p = EXACT_PAD
     pad = lambda a: np.pad(a, ((p, p), (p, p), (0, 0)), mode="reflect")  # noqa: E731
     smoother = ExactSmoother.checked(pad(content), scale.lam(lam), device)

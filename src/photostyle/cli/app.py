@@ -48,15 +48,15 @@ def transfer(
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
     out: o.OutOption,
     options: TransferOptions,
-    content_mask: Annotated[Path, o._opt(panel=o.INPUT, help="label map of the content")] = None,
-    style_mask: Annotated[Path, o._opt(panel=o.INPUT, help="label map of the style")] = None,
+    content_mask: Annotated[Path, o.option(panel=o.INPUT, help="label map of the content")] = None,
+    style_mask: Annotated[Path, o.option(panel=o.INPUT, help="label map of the style")] = None,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,
     strip_metadata: o.StripMetadataOption = False,
     keep_profile: o.KeepProfileOption = False,
     lut: o.LutOption = None,
     lut_size: o.LutSizeOption = 33,
-    verbose: Annotated[bool, o._opt("--verbose", panel=o.OUTPUT, help="report labels")] = False,
+    verbose: Annotated[bool, o.option("--verbose", panel=o.OUTPUT, help="report labels")] = False,
 ) -> None:
     """Restyle CONTENT to look like STYLE (PhotoWCT, then smoothing)."""
     from photostyle.progress import ConsoleProgress
@@ -113,7 +113,7 @@ def batch(
     pairs: Annotated[
         Path, typer.Argument(help="CSV: content,style[,content_mask,style_mask][,output]")
     ],
-    out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder")],
+    out: Annotated[Path, o.option("-o", "--out", panel=o.OUTPUT, help="output folder")],
     options: TransferOptions,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,

@@ -16,41 +16,41 @@ from photostyle.cli import options as o
 from photostyle.errors import ImageError
 from photostyle.options import TransferOptions
 
-LabelDir = Annotated[Path, o._opt(panel=o.INPUT, help="label maps of the images (by path)")]
+LabelDir = Annotated[Path, o.option(panel=o.INPUT, help="label maps of the images (by path)")]
 SpaceOption = Annotated[
-    str, o._opt(panel=o.INPUT, help="this side's label space (default --label-space)")
+    str, o.option(panel=o.INPUT, help="this side's label space (default --label-space)")
 ]
 
 
 @o.with_transfer_options()
 def dataset(
     content_dir: Annotated[Path, typer.Argument(help="folder of images to restyle (recursive)")],
-    styles: Annotated[Path, o._opt("--styles", panel=o.INPUT, help="folder of style photos")],
+    styles: Annotated[Path, o.option("--styles", panel=o.INPUT, help="folder of style photos")],
     out: Annotated[
-        Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder (mirrors CONTENT_DIR)")
+        Path, o.option("-o", "--out", panel=o.OUTPUT, help="output folder (mirrors CONTENT_DIR)")
     ],
     options: TransferOptions,
-    per_content: Annotated[int, o._opt(panel=o.INPUT, help="styles drawn per content image")] = 1,
-    seed: Annotated[int, o._opt(panel=o.INPUT, help="seed of the style draw")] = 0,
+    per_content: Annotated[int, o.option(panel=o.INPUT, help="styles drawn per content image")] = 1,
+    seed: Annotated[int, o.option(panel=o.INPUT, help="seed of the style draw")] = 0,
     content_labels: LabelDir = None,
     style_labels: LabelDir = None,
     label_space: Annotated[
         str,
-        o._opt(panel=o.INPUT, help="cityscapes | cityscapes-train | ade20k | FILE.json"),
+        o.option(panel=o.INPUT, help="cityscapes | cityscapes-train | ade20k | FILE.json"),
     ] = "cityscapes",
     content_label_space: SpaceOption = None,
     style_label_space: SpaceOption = None,
     unknown_ids: Annotated[
-        o.UnknownIds, o._opt(panel=o.INPUT, help="a label id not in the space")
+        o.UnknownIds, o.option(panel=o.INPUT, help="a label id not in the space")
     ] = o.UnknownIds.ERROR,
-    out_format: Annotated[o.Format, o._opt("--format", panel=o.OUTPUT, help="file format")] = (
+    out_format: Annotated[o.Format, o.option("--format", panel=o.OUTPUT, help="file format")] = (
         o.Format.PNG
     ),
     labels_out: Annotated[
-        o.LabelsOut, o._opt(panel=o.OUTPUT, help="the content's label file beside each output")
+        o.LabelsOut, o.option(panel=o.OUTPUT, help="the content's label file beside each output")
     ] = None,
     keep_names: Annotated[
-        bool, o._opt("--keep-names", panel=o.OUTPUT, help="outputs named like their content")
+        bool, o.option("--keep-names", panel=o.OUTPUT, help="outputs named like their content")
     ] = False,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,

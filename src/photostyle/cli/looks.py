@@ -22,9 +22,9 @@ from photostyle.options import TransferOptions
 def lut(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],
-    out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="the look (.cube)")],
+    out: Annotated[Path, o.option("-o", "--out", panel=o.OUTPUT, help="the look (.cube)")],
     options: TransferOptions,
-    size: Annotated[int, o._opt(panel=o.OUTPUT, help="lattice points per axis (2..129)")] = 33,
+    size: Annotated[int, o.option(panel=o.OUTPUT, help="lattice points per axis (2..129)")] = 33,
 ) -> None:
     """Write only the look of restyling CONTENT like STYLE, as a 3D LUT (.cube)."""
     from photostyle.progress import ConsoleProgress
@@ -51,7 +51,7 @@ def lut(
 def apply(
     look: Annotated[Path, typer.Argument(help="a .cube 3D LUT (ours or any tool's)")],
     inputs: Annotated[list[str], typer.Argument(help="image files, folders or glob patterns")],
-    out: Annotated[Path, o._opt("-o", "--out", panel=o.OUTPUT, help="output folder (created)")],
+    out: Annotated[Path, o.option("-o", "--out", panel=o.OUTPUT, help="output folder (created)")],
     workers: o.WorkersOption = 1,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,
@@ -102,7 +102,7 @@ def video(
     options: TransferOptions,
     mode: Annotated[
         o.VideoMode,
-        o._opt(
+        o.option(
             help="look: one look fitted on keyframes, applied to every frame (fast, no "
             "flicker); frames: the full transfer of every frame, its colour anchored to the look"
         ),

@@ -37,36 +37,36 @@ LabelsOut = StrEnum("LabelsOut", {"COPY": "copy", "LINK": "link"})
 Format = StrEnum("Format", {"PNG": "png", "JPG": "jpg", "TIF": "tif", "WEBP": "webp"})
 
 
-def _opt(*names: str, panel: str = METHOD, **kw: object) -> typer.models.OptionInfo:
+def option(*names: str, panel: str = METHOD, **kw: object) -> typer.models.OptionInfo:
     return typer.Option(*names, rich_help_panel=panel, **kw)
 
 
 OutOption = Annotated[
     Path,
-    _opt("-o", "--out", panel=OUTPUT, help="output image (.png .jpg .tif .webp .avif .heic)"),
+    option("-o", "--out", panel=OUTPUT, help="output image (.png .jpg .tif .webp .avif .heic)"),
 ]
-SmoothingOption = Annotated[Smoothing, _opt(help="the F2 step: closed form, guided filter, none")]
-LamOption = Annotated[float, _opt(help="smoothing weight lambda (exact), > 0")]
+SmoothingOption = Annotated[Smoothing, option(help="the F2 step: closed form, guided filter, none")]
+LamOption = Annotated[float, option(help="smoothing weight lambda (exact), > 0")]
 MaxSideOption = Annotated[
-    int, _opt(help=f"long side (pixels) at which stylization runs, >= {defaults.MIN_SIDE}")
+    int, option(help=f"long side (pixels) at which stylization runs, >= {defaults.MIN_SIDE}")
 ]
-AlphaOption = Annotated[float, _opt(help="WCT strength in [0, 1] (feature blend)")]
+AlphaOption = Annotated[float, option(help="WCT strength in [0, 1] (feature blend)")]
 StrengthOption = Annotated[
     float,
-    _opt(help="how much of the restyle to apply, 0..1 (a layer's opacity; 0 = the content)"),
+    option(help="how much of the restyle to apply, 0..1 (a layer's opacity; 0 = the content)"),
 ]
 ColourFixOption = Annotated[
-    bool, _opt(help="map the colours to the style's colour mean and covariance")
+    bool, option(help="map the colours to the style's colour mean and covariance")
 ]
-DetailMatchOption = Annotated[bool, _opt(help="match the style's detail energy per scale")]
-NoiseAwareOption = Annotated[bool, _opt(help="no amplified grain in flat regions")]
-RegionStatsOption = Annotated[bool, _opt(help="with labels: colour and detail stats per region")]
+DetailMatchOption = Annotated[bool, option(help="match the style's detail energy per scale")]
+NoiseAwareOption = Annotated[bool, option(help="no amplified grain in flat regions")]
+RegionStatsOption = Annotated[bool, option(help="with labels: colour and detail stats per region")]
 AutoLabelsOption = Annotated[
-    bool, _opt("--auto-labels", panel=INPUT, help="automatic label maps of both photos")
+    bool, option("--auto-labels", panel=INPUT, help="automatic label maps of both photos")
 ]
 LabelCountOption = Annotated[
     int,
-    _opt(
+    option(
         panel=INPUT,
         help=f"number of automatic labels, 1..{defaults.MAX_AUTO_LABELS} (implies "
         "--auto-labels; default: chosen per pair)",
@@ -74,28 +74,32 @@ LabelCountOption = Annotated[
 ]
 WorkMpOption = Annotated[
     float,
-    _opt(
+    option(
         panel=PERF,
         help="megapixels at which the look is solved (larger photos get the same look, "
         "upsampled with their own detail); 0 = full size with the paper's lambda",
     ),
 ]
-DeviceOption = Annotated[Device, _opt(panel=PERF, help="where to run (auto: CUDA when present)")]
-WorkersOption = Annotated[int, _opt(min=1, panel=PERF, help="local worker processes")]
-RayOption = Annotated[bool, _opt("--ray", panel=PERF, help="run on Ray (local without an address)")]
-RayAddressOption = Annotated[str, _opt(panel=PERF, help="address of a Ray cluster (implies --ray)")]
-BitDepthOption = Annotated[BitDepth, _opt(panel=OUTPUT, help="bits per channel of the output")]
-QualityOption = Annotated[int, _opt(panel=OUTPUT, help="JPEG/WebP quality 1..100")]
+DeviceOption = Annotated[Device, option(panel=PERF, help="where to run (auto: CUDA when present)")]
+WorkersOption = Annotated[int, option(min=1, panel=PERF, help="local worker processes")]
+RayOption = Annotated[
+    bool, option("--ray", panel=PERF, help="run on Ray (local without an address)")
+]
+RayAddressOption = Annotated[
+    str, option(panel=PERF, help="address of a Ray cluster (implies --ray)")
+]
+BitDepthOption = Annotated[BitDepth, option(panel=OUTPUT, help="bits per channel of the output")]
+QualityOption = Annotated[int, option(panel=OUTPUT, help="JPEG/WebP quality 1..100")]
 StripMetadataOption = Annotated[
     bool,
-    _opt("--strip-metadata", panel=OUTPUT, help="write no EXIF (camera, date, GPS ...)"),
+    option("--strip-metadata", panel=OUTPUT, help="write no EXIF (camera, date, GPS ...)"),
 ]
 KeepProfileOption = Annotated[
     bool,
-    _opt("--keep-profile", panel=OUTPUT, help="convert back to the content's colour profile"),
+    option("--keep-profile", panel=OUTPUT, help="convert back to the content's colour profile"),
 ]
-LutOption = Annotated[Path, _opt("--lut", panel=OUTPUT, help="also write the look as a .cube")]
-LutSizeOption = Annotated[int, _opt(panel=OUTPUT, help="LUT lattice points per axis (2..129)")]
+LutOption = Annotated[Path, option("--lut", panel=OUTPUT, help="also write the look as a .cube")]
+LutSizeOption = Annotated[int, option(panel=OUTPUT, help="LUT lattice points per axis (2..129)")]
 
 
 #: The options of a transfer as command-line parameters: name -> (annotation, default). The

@@ -19,11 +19,11 @@ def smooth(
     stylized: Annotated[Path, typer.Argument(help="stylized image Y to smooth")],
     out: o.OutOption,
     method: Annotated[
-        o.SmoothMethod, o._opt(help="closed form or guided filter")
+        o.SmoothMethod, o.option(help="closed form or guided filter")
     ] = o.SmoothMethod.EXACT,
     lam: o.LamOption = o.DEFAULTS.lam,
-    radius: Annotated[int, o._opt(help="guided filter radius (guided)")] = None,
-    eps: Annotated[float, o._opt(help="guided filter eps (guided)")] = None,
+    radius: Annotated[int, o.option(help="guided filter radius (guided)")] = None,
+    eps: Annotated[float, o.option(help="guided filter eps (guided)")] = None,
     device: DeviceOption = o.DEFAULTS.device,
 ) -> None:
     """Photorealistic smoothing of STYLIZED guided by CONTENT (the F2 step alone, full size)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from photostyle.options import check_lam  # noqa: F401 (the one check of lam, re-exported)
+
 
 def as_image(name: str, a: np.ndarray) -> np.ndarray:
     """Validate an ``H x W x 3`` finite array; float32 C-contiguous, clipped to [0, 1].
@@ -54,11 +56,3 @@ def check_inputs(content: np.ndarray, stylized: np.ndarray) -> tuple[np.ndarray,
     one is resized to the content size. Returns float32 C-contiguous arrays."""
     content = as_content(content)
     return content, fit_stylized(stylized, content.shape[:2])
-
-
-def check_lam(lam: float) -> float:
-    """``lam`` must be a finite number > 0; returns it as float."""
-    lam = float(lam)
-    if not np.isfinite(lam) or lam <= 0:
-        raise ValueError(f"lam must be a finite number > 0, got {lam}")
-    return lam

@@ -97,7 +97,7 @@ class NoiseLimit:
     def of(cls, content_work: np.ndarray, scale: object) -> NoiseLimit:
         """The limit for ``content_work`` (``h x w x 3`` float32 in [0, 1], the working size)
         with the defaults; ``scale``: its :class:`~photostyle.smoothing.resolution.WorkScale`."""
-        radius = max(1, round(scale.length(NOISE_RADIUS)))
+        radius = scale.radius(NOISE_RADIUS)
         return cls(noise_variance(content_work), radius)
 
     def window_limit(self):  # noqa: ANN201

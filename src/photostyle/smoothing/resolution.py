@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 #: Pixel count at which the method's parameters (lam, guided radius) have their paper values
 #: (about the size of the research pairs they were made for; ``docs/decisions.md``).
 REFERENCE_PIXELS = 400_000
-#: Smallest accepted working resolution (pixels) other than 0 (= full size, paper's lam).
-MIN_WORK_PIXELS = 50_000
 #: Window radius and regularisation of the affine fit at the working resolution (see
 #: :func:`affine_coefficients`): the smallest window keeps the most full-size detail
 #: (``docs/decisions.md``).
@@ -86,22 +84,24 @@ class WorkScale:
         """``lam`` given at the reference resolution -> the value at the working resolution."""
         return lam * self.area_ratio
 
+    def radius(self, pixels: float) -> int:
+        """A window radius given at the reference resolution -> whole working pixels, >= 1."""
+        return max(1, round(self.length(pixels)))
+
     def length(self, pixels: float) -> float:
         """A length (radius, sigma) given at the reference resolution -> working pixels."""
         return pixels / math.sqrt(self.area_ratio)
 
 
 def check_work_pixels(work_pixels: float | None) -> float:
-    """``None``/0 -> 0 (paper mode); else a finite number >= ``MIN_WORK_PIXELS``."""
+    """``None``/0 -> 0 (paper mode); else a finite number of pixels of at least
+    ``defaults.MIN_WORK_MP`` megapixels (checked by :func:`photostyle.options.check_work_mp`)."""
+    from photostyle.options import check_work_mp
+
     if work_pixels is None:
         return 0.0
-    v = float(work_pixels)
-    if not math.isfinite(v) or v < 0 or 0 < v < MIN_WORK_PIXELS:
-        raise ValueError(
-            f"working resolution must be 0 (full size, paper's lam) or at least "
-            f"{MIN_WORK_PIXELS / 1e6:g} MP, got {v / 1e6:g} MP"
-        )
-    return v
+    check_work_mp(float(work_pixels) / 1e6)
+    return float(work_pixels)
 
 
 def work_scale(shape: tuple[int, int], work_pixels: float | None) -> WorkScale:
