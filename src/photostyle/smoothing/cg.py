@@ -1,8 +1,11 @@
-"""Preconditioned conjugate gradients on several right-hand sides at once, on all CPU cores.
+"""The one preconditioned conjugate-gradient solver, on several right-hand sides at once.
 
-Each column of an ``N x C`` block is an independent CG run; the vector updates and dot
-products are fused numba kernels (one pass over memory each, all threads), so the cost of an
-iteration is the matrix product and the preconditioner.
+Every smoothing back end (the stencil with incomplete Cholesky, the matrix-free operators on
+CPU and CUDA) solves with :func:`pcg`. A block holds independent right-hand sides
+("columns"): numpy blocks are ``N x C`` float64 (columns last), torch blocks are
+``C x H x W`` float64 on any device (columns first). On numpy the vector updates and dot
+products are fused numba kernels (one pass over memory each, all threads); on torch they are
+plain tensor operations. So the cost of an iteration is the operator and the preconditioner.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numba import njit, prange
@@ -21,9 +24,16 @@ _CHUNKS = 64
 
 
 class Operator(Protocol):
-    """Anything with ``A @ X`` for ``N x C`` float64 blocks."""
+    """A symmetric positive definite operator on blocks: ``A @ X`` (a new block).
 
-    def __matmul__(self, x: np.ndarray) -> np.ndarray: ...
+    Operators may also offer ``A.matmul(X, out)`` (write into ``out``, saving one allocation
+    per iteration) and ``A.diag`` (the diagonal, one column's shape, for a Jacobi
+    preconditioner). The matting operators all follow it: :class:`~photostyle.smoothing.
+    affinity.StencilSystem`, :class:`~photostyle.smoothing.matfree.MattingOperatorCPU` and
+    the torch :class:`~photostyle.smoothing.matfree.MattingOperator`.
+    """
+
+    def __matmul__(self, x: Any) -> Any: ...
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -59,47 +69,101 @@ def _direction(p, z, beta):  # noqa: ANN001, ANN202
             p[i, q] = z[i, q] + beta[q] * p[i, q]
 
 
+class _NumpyBlocks:
+    """Vector kernels on ``N x C`` float64 numpy blocks (numba, all threads)."""
+
+    dot, step, direction = staticmethod(_dot), staticmethod(_step), staticmethod(_direction)
+    sqrt, empty_like = staticmethod(np.sqrt), staticmethod(np.empty_like)
+    copy, duplicate = staticmethod(np.copyto), staticmethod(np.copy)
+
+    @staticmethod
+    def prepare(v: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(v, dtype=np.float64)
+
+    @staticmethod
+    def at_least(v: np.ndarray, floor: float) -> np.ndarray:
+        return np.maximum(v, floor)
+
+
+class _TorchBlocks:
+    """Vector kernels on ``C x ...`` float64 torch blocks (any device)."""
+
+    @staticmethod
+    def prepare(v: Any) -> Any:
+        import torch
+
+        return v.to(torch.float64).contiguous()
+
+    @staticmethod
+    def dot(a: Any, b: Any) -> Any:
+        return (a * b).sum(dim=tuple(range(1, a.ndim)))
+
+    @staticmethod
+    def step(x: Any, r: Any, p: Any, ap: Any, alpha: Any) -> Any:
+        shape = (-1,) + (1,) * (x.ndim - 1)
+        x += alpha.view(shape) * p
+        r -= alpha.view(shape) * ap
+        return _TorchBlocks.dot(r, r)
+
+    @staticmethod
+    def direction(p: Any, z: Any, beta: Any) -> None:
+        p.mul_(beta.view((-1,) + (1,) * (p.ndim - 1))).add_(z)
+
+    sqrt = staticmethod(lambda v: v.sqrt())
+    at_least = staticmethod(lambda v, floor: v.clamp_min(floor))
+    empty_like = staticmethod(lambda v: v.new_empty(v.shape))
+    copy = staticmethod(lambda out, v: out.copy_(v))
+    duplicate = staticmethod(lambda v: v.clone())
+
+
+def _blocks(b: Any) -> type[_NumpyBlocks] | type[_TorchBlocks]:
+    return _NumpyBlocks if isinstance(b, np.ndarray) else _TorchBlocks
+
+
 def pcg(
     A: Operator,
-    b: np.ndarray,
-    x: np.ndarray,
-    M: Callable[[np.ndarray], np.ndarray],
+    b: Any,
+    x: Any,
+    M: Callable[[Any], Any],
     rtol: float,
     maxiter: int = 500,
     callback: Callable[[int, float], None] | None = None,
-) -> tuple[np.ndarray, int]:
-    """Preconditioned CG on ``N x C`` float64 blocks ``b`` and first guess ``x`` (updated).
+) -> tuple[Any, int]:
+    """Preconditioned CG for ``A x = b``; ``b`` and the first guess ``x`` are blocks.
 
-    Each column is an independent CG run (scalars are per column), stopped together when every
-    column has ``||r|| <= rtol ||b||`` (columns with ``b = 0`` stop at ``r = 0``). Returns the
-    solution and the number of iterations. ``callback(iteration, largest relative
-    residual)`` is called after every iteration.
+    Blocks are numpy ``N x C`` or torch ``C x ...`` float64 (see the module doc); ``x`` is
+    updated in place where it already is a contiguous float64 block. Each column is an
+    independent CG run (scalars are per column), stopped together when every column has
+    ``||r|| <= rtol ||b||`` (columns with ``b = 0`` stop at ``r = 0``). ``M(r)`` applies the
+    preconditioner (or ``M.apply(r, out)``). Returns the solution and the number of
+    iterations. ``callback(iteration, largest relative residual)`` is called after every
+    iteration.
     """
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    b = np.ascontiguousarray(b, dtype=np.float64)
+    k = _blocks(b)
+    x, b = k.prepare(x), k.prepare(b)
     # operators and preconditioners that can write into a given array avoid one allocation
-    # of N x C per iteration (``A.matmul(x, out)``, ``M.apply(r, out)``)
-    matmul = getattr(A, "matmul", None) or (lambda v, out: np.copyto(out, A @ v))
-    precond = getattr(M, "apply", None) or (lambda v, out: np.copyto(out, M(v)))
+    # of a block per iteration (``A.matmul(x, out)``, ``M.apply(r, out)``)
+    matmul = getattr(A, "matmul", None) or (lambda v, out: k.copy(out, A @ v))
+    precond = getattr(M, "apply", None) or (lambda v, out: k.copy(out, M(v)))
     r = b - A @ x
-    bnorm = np.sqrt(_dot(b, b))
+    bnorm = k.sqrt(k.dot(b, b))
     bnorm[bnorm == 0] = 1.0
-    z, ap = np.empty_like(r), np.empty_like(r)
+    z, ap = k.empty_like(r), k.empty_like(r)
     precond(r, z)
-    p = z.copy()
-    rz = _dot(r, z)
-    rel = np.sqrt(_dot(r, r)) / bnorm
+    p = k.duplicate(z)
+    rz = k.dot(r, z)
+    rel = k.sqrt(k.dot(r, r)) / bnorm
     for it in range(1, maxiter + 1):
-        if (rel <= rtol).all():
+        if bool((rel <= rtol).all()):
             return x, it - 1
         if callback is not None and it > 1:
             callback(it - 1, float(rel.max()))
         matmul(p, ap)
-        alpha = rz / np.maximum(_dot(p, ap), 1e-300)
-        rel = np.sqrt(_step(x, r, p, ap, alpha)) / bnorm
+        alpha = rz / k.at_least(k.dot(p, ap), 1e-300)
+        rel = k.sqrt(k.step(x, r, p, ap, alpha)) / bnorm
         precond(r, z)
-        rz_new = _dot(r, z)
-        _direction(p, z, rz_new / np.maximum(rz, 1e-300))
+        rz_new = k.dot(r, z)
+        k.direction(p, z, rz_new / k.at_least(rz, 1e-300))
         rz = rz_new
     return x, maxiter
 

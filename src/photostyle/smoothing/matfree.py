@@ -15,8 +15,6 @@ Runs on CPU or CUDA.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
 from numba import njit, prange
@@ -26,7 +24,11 @@ from photostyle.imaging.windows import sym3_inverse, window_sums, window_sums_fu
 
 
 class MattingOperator:
-    """``A = L + lam D`` of a content image (``3 x H x W`` float64 in [0, 1]) as an operator."""
+    """``A = L + lam D`` of a content image (``3 x H x W`` float64 in [0, 1]) as an operator.
+
+    It follows :class:`photostyle.smoothing.cg.Operator` on torch blocks (``C x H x W``
+    float64 on the content's device): ``A @ x`` and ``A.diag`` (``H x W``).
+    """
 
     def __init__(self, content: torch.Tensor, lam: float, eps: float = 1e-7) -> None:
         img = content.to(torch.float64)
@@ -64,50 +66,14 @@ class MattingOperator:
         w_ii = (self.d + quad - 2 * (r * bimu[0] + g * bimu[1] + b * bimu[2]) + c) / 9.0
         return self.d - w_ii + self.lam * self.d
 
-    def matvec(self, x: torch.Tensor) -> torch.Tensor:
-        """``A x`` for ``x`` of shape ``C x H x W`` (each channel independently)."""
+    def __matmul__(self, x: torch.Tensor) -> torch.Tensor:
+        """``A x`` for ``x`` of shape ``C x H x W`` float64 (each channel independently)."""
         mean = window_sums(x) / 9.0  # C x h x w
         cov = [window_sums(self.img[i][None] * x) / 9.0 - self.mu[i][None] * mean for i in range(3)]
         a = self._inv_apply(cov)
         b = mean - sum(a[i] * self.mu[i][None] for i in range(3))
         wx = window_sums_full(b) + sum(window_sums_full(a[i]) * self.img[i][None] for i in range(3))
         return (1.0 + self.lam) * self.d[None] * x - wx
-
-
-def pcg_jacobi(
-    op: MattingOperator,
-    b: torch.Tensor,
-    x: torch.Tensor,
-    rtol: float,
-    maxiter: int = 5000,
-    callback: Callable[[int, float], None] | None = None,
-) -> tuple[torch.Tensor, int]:
-    """Jacobi-preconditioned CG on ``C x H x W`` right-hand sides (independent per channel).
-
-    ``callback(iteration, largest relative residual)`` is called after every iteration.
-    """
-    dims = (1, 2)
-    inv_diag = 1.0 / op.diag[None]
-    r = b - op.matvec(x)
-    bnorm = b.norm(dim=dims).clamp_min(1e-300)
-    z = r * inv_diag
-    p = z.clone()
-    rz = (r * z).sum(dims)
-    for it in range(1, maxiter + 1):
-        rel = r.norm(dim=dims) / bnorm
-        if bool((rel <= rtol).all()):
-            return x, it - 1
-        if callback is not None and it > 1:
-            callback(it - 1, float(rel.max()))
-        ap = op.matvec(p)
-        alpha = rz / (p * ap).sum(dims).clamp_min(1e-300)
-        x += alpha[:, None, None] * p
-        r -= alpha[:, None, None] * ap
-        z = r * inv_diag
-        rz_new = (r * z).sum(dims)
-        p = z + (rz_new / rz.clamp_min(1e-300))[:, None, None] * p
-        rz = rz_new
-    return x, maxiter
 
 
 @njit(parallel=True, cache=True)
@@ -162,7 +128,8 @@ def _apply_coefficients(img, d, lam, x, a, b, out):  # noqa: ANN001, ANN202
 
 
 class MattingOperatorCPU:
-    """Numba version of :class:`MattingOperator` for CPU: ``A @ X`` for ``X`` of ``(H*W) x C``.
+    """Numba version of :class:`MattingOperator` for CPU: ``A @ X`` for ``X`` of ``(H*W) x C``
+    float64 and ``A.diag`` (``H*W``), the :class:`photostyle.smoothing.cg.Operator` interface.
 
     One fused pass computes the window coefficients ``a_k, b_k`` (centred sums, float64), a
     second sums them per pixel; both are parallel over rows. Window statistics come from the

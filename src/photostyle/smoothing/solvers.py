@@ -143,6 +143,8 @@ class TorchSolver:
         self.device, self.lam = device, lam
         self.op = MattingOperator(to_chw(content, device, torch.float64), lam, eps)
         self.sd = self.op.d.sqrt()[None]
+        inv_diag = 1.0 / self.op.diag[None]
+        self.jacobi = lambda r: r * inv_diag
         self.info = {"backend": "matfree", "system_s": time.perf_counter() - t0, "precond_s": 0}
 
     def solve(
@@ -151,12 +153,11 @@ class TorchSolver:
         import torch
 
         from photostyle.imaging.layout import to_chw, to_hwc
-        from photostyle.smoothing.matfree import pcg_jacobi
+        from photostyle.smoothing.cg import pcg
 
         b = self.lam * self.sd * to_chw(y, self.device, torch.float64)
-        Z, iters = pcg_jacobi(
-            self.op, b, to_chw(x0, self.device, torch.float64) / self.sd, rtol, callback=callback
-        )
+        x = to_chw(x0, self.device, torch.float64) / self.sd
+        Z, iters = pcg(self.op, b, x, self.jacobi, rtol, maxiter=5000, callback=callback)
         return to_hwc(self.sd * Z), iters
 
 
