@@ -174,7 +174,9 @@ def test_exact_smoothing_in_transfer_has_no_border_frame():
 
     c = scene(60, 80, seed=12)
     paper = work_scale(c.shape[:2], 0)
-    out = pipeline.smooth(c, c, Smoothing.EXACT, paper, 1e-4, "cpu", False, quiet)
+    out = pipeline.smooth(
+        c, c, Smoothing.EXACT, paper, lam=1e-4, device="cpu", warm_start=False, progress=quiet
+    )
     raw = smooth_exact(c, c)  # the plain formula: fewer windows at the border
     border = lambda a: np.concatenate([a[[0, -1]].ravel(), a[:, [0, -1]].ravel()])  # noqa: E731
     err_pad, err_raw = np.abs(border(out - c)).max(), np.abs(border(raw - c)).max()
