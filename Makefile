@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# Pitie's IDT for the quality benchmark: the package's metadata pins numpy<2, its code runs
+	# on numpy 2 (cv2 comes from opencv-python-headless in the dev extras)
+	$(BIN)/python -m pip install -q --no-deps python-color-transfer==0.1.2a0
 	$(BIN)/photostyle warmup
 	touch $(STAMP)
 

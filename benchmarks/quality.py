@@ -49,6 +49,7 @@ from photostyle.metrics import (
     grain_gain,
     gram_distance,
     gram_matrices,
+    painting_residual,
     sliced_wasserstein_lab,
     structure_ssim,
 )
@@ -108,7 +109,28 @@ def score(c: np.ndarray, s: np.ndarray, out: np.ndarray, enc: VGGEncoder) -> dic
         "swd_lab": sliced_wasserstein_lab(out, s),
         "affine_residual": affine_residual(c, out),
         "grain_gain": grain_gain(c, out),
+        "painting": painting_residual(c, out),
     }
+
+
+def idt(content: np.ndarray, style: np.ndarray) -> np.ndarray:
+    """Pitie et al.'s iterative distribution transfer with regraining (CVIU 2007), from the
+    ``python-color-transfer`` package (8-bit BGR in and out; its random rotations seeded)."""
+    from python_color_transfer.color_transfer import ColorTransfer
+
+    np.random.seed(0)
+    bgr = [np.round(a[..., ::-1] * 255).astype(np.uint8) for a in (content, style)]
+    out = ColorTransfer().pdf_transfer(img_arr_in=bgr[0], img_arr_ref=bgr[1], regrain=True)
+    return out[..., ::-1].astype(np.float32) / 255
+
+
+def peer(set_name: str, pid: str, content: np.ndarray) -> np.ndarray:
+    """PCA-KD's result for a pair (``../shared/data/<set>/peers/pcakd``), checked against
+    the content's size."""
+    out = load_image(DATA / set_name / "peers" / "pcakd" / f"{pid}.png")
+    if out.shape != content.shape:
+        raise ValueError(f"PCA-KD result {pid}: {out.shape} against content {content.shape}")
+    return out
 
 
 def pairs(set_name: str) -> list[tuple[str, Path, Path, tuple[Path, Path] | None]]:

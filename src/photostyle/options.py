@@ -105,6 +105,11 @@ class TransferOptions:
         detail_match: scale the detail bands to the style's energy before the final smoothing.
         noise_aware: bound the result's gain where the content is flat (no amplified grain).
         region_stats: with label maps, colour fix and detail match per region.
+        locality: how locally the result may change the content's colours, in [0, 1]: the
+            result is a colour grade of the content, one per material, that varies in space
+            on a scale of ``2**(-6 locality)`` of the long side (0: one grade per material
+            for the whole photo); 1: the closed-form result per pixel, as the paper has it
+            (:mod:`photostyle.grade`).
         device: :class:`Device` (``"cuda:1"`` and the like are accepted as given).
     """
 
@@ -119,6 +124,7 @@ class TransferOptions:
     detail_match: bool = defaults.DEFAULT_DETAIL_MATCH
     noise_aware: bool = defaults.DEFAULT_NOISE_AWARE
     region_stats: bool = defaults.DEFAULT_REGION_STATS
+    locality: float = defaults.DEFAULT_LOCALITY
     device: str = Device.AUTO.value
 
     def __post_init__(self) -> None:
@@ -141,6 +147,7 @@ class TransferOptions:
             "lam": check_lam(self.lam),
             "alpha": check_fraction("alpha", self.alpha),
             "strength": check_fraction("strength", self.strength),
+            "locality": check_fraction("locality", self.locality),
             "work_mp": check_work_mp(self.work_mp),
             "auto_labels": check_auto_labels(self.auto_labels),
             "device": device,
@@ -153,8 +160,9 @@ class TransferOptions:
     @classmethod
     def paper(cls, **changes: object) -> TransferOptions:
         """The paper's plain F1 -> F2: no colour fix, no detail match, no gain bound, the
-        closed form at full size with the paper's lambda."""
+        closed form at full size with the paper's lambda, per pixel (locality 1)."""
         base = {
+            "locality": 1.0,
             "colour_fix": False,
             "detail_match": False,
             "noise_aware": False,

@@ -1,7 +1,7 @@
 """``transfer()``: the method's stages in order, each an array-in / array-out function.
 
     prepare -> labels -> stylize (F1) -> match statistics -> smooth (F2) -> bound noise
-            -> to full size -> blend
+            -> grade -> to full size -> blend
 
 Images between stages are ``H x W x 3`` float32 numpy arrays in [0, 1] on the CPU; the
 stages that run networks or filters move them to the model's device and back. Sizes: the
@@ -98,6 +98,7 @@ def transfer(
     limit = None
     if opt.noise_aware and opt.smoothing is not Smoothing.NONE:
         r, limit = bound_noise(p.content_work, r, p.scale, device)
+    r = grade(p.content_work, r, opt.locality, labels, say)
     r = to_full_size(p, r, opt.smoothing, limit, say)
     n_labels = None if labels is None or p.labels else int(max(m.max() for m in labels)) + 1
     noise = None if limit is None else limit.variance
@@ -261,6 +262,25 @@ def bound_noise(
 
     limit = NoiseLimit.of(content, scale)
     return limit.apply(content, result, device), limit
+
+
+def grade(
+    content: np.ndarray,
+    result: np.ndarray,
+    locality: float,
+    labels: tuple[np.ndarray, np.ndarray] | None,
+    progress: Progress,
+) -> np.ndarray:
+    """The result as a material-aware colour grade of the content that varies smoothly in
+    space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``, ``result``:
+    ``h x w x 3`` float32 in [0, 1] at the working size; ``labels``: the label maps at the
+    stylization size (the content's is used) or None. Returns ``h x w x 3`` float32."""
+    if locality >= 1.0:
+        return result
+    from photostyle.grade import grade as fit_grade
+
+    progress("fitting the colour grade")
+    return fit_grade(content, result, locality, None if labels is None else labels[0])
 
 
 def to_full_size(

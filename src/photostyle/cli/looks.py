@@ -17,7 +17,8 @@ from photostyle.errors import ImageError
 from photostyle.options import TransferOptions
 
 
-@o.with_transfer_options("auto_labels", "label_count", "smoothing", "lam", "strength", "work_mp",
+@o.with_transfer_options("auto_labels", "label_count", "smoothing", "lam", "strength", "locality",
+                         "work_mp",
                          "device")  # fmt: skip
 def lut(
     content: Annotated[Path, typer.Argument(help="photo to restyle")],

@@ -55,6 +55,14 @@ StrengthOption = Annotated[
     float,
     option(help="how much of the restyle to apply, 0..1 (a layer's opacity; 0 = the content)"),
 ]
+LocalityOption = Annotated[
+    float,
+    option(
+        help="how locally the look may change colours, 0..1: below 1 the result is a colour "
+        "grade of the content per material, smooth in space (0: one grade per material for "
+        "the whole photo); 1: the closed form per pixel (paints on unlike pairs)"
+    ),
+]
 ColourFixOption = Annotated[
     bool, option(help="map the colours to the style's colour mean and covariance")
 ]
@@ -112,6 +120,7 @@ METHOD_OPTIONS = {
     "max_side": (MaxSideOption, DEFAULTS.max_side),
     "alpha": (AlphaOption, DEFAULTS.alpha),
     "strength": (StrengthOption, DEFAULTS.strength),
+    "locality": (LocalityOption, DEFAULTS.locality),
     "colour_fix": (ColourFixOption, DEFAULTS.colour_fix),
     "detail_match": (DetailMatchOption, DEFAULTS.detail_match),
     "noise_aware": (NoiseAwareOption, DEFAULTS.noise_aware),

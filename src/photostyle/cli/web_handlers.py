@@ -17,6 +17,7 @@ import numpy as np
 from photostyle.defaults import (
     DEFAULT_COLOUR_FIX,
     DEFAULT_DETAIL_MATCH,
+    DEFAULT_LOCALITY,
     DEFAULT_STRENGTH,
     DEFAULT_WORK_MP,
 )
@@ -72,6 +73,7 @@ def run_transfer(
     work_mp: float = DEFAULT_WORK_MP,
     out_format: str = "PNG",
     strength: float = DEFAULT_STRENGTH,
+    locality: float = DEFAULT_LOCALITY,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str, tuple]:
@@ -96,6 +98,7 @@ def run_transfer(
         smoothing=smoothing, lam=float(10.0**log10_lam), max_side=int(max_side),
         auto_labels=bool(auto_labels) and cm is None, colour_fix=bool(colour_fix),
         detail_match=bool(detail_match), work_mp=float(work_mp), strength=float(strength),
+        locality=float(locality),
     )  # fmt: skip
     c = load_image(_path(content_file), max_pixels=max_pixels)
     s = load_image(_path(style_file), max_pixels=max_pixels)

@@ -30,6 +30,7 @@ from photostyle.cli.web_handlers import (  # noqa: F401 (the app's public helper
 from photostyle.defaults import (
     DEFAULT_COLOUR_FIX,
     DEFAULT_DETAIL_MATCH,
+    DEFAULT_LOCALITY,
     DEFAULT_STRENGTH,
     DEFAULT_WORK_MP,
 )
@@ -56,9 +57,10 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         work_mp: object,
         out_format: object,
         strength: object,
+        locality: object,
     ):
         args = (content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix)
-        args += (detail_match, work_mp, out_format, strength)
+        args += (detail_match, work_mp, out_format, strength, locality)
         keep = gr.skip()
 
         def work(progress: Callable[..., None]) -> tuple:
@@ -121,6 +123,14 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             strength = gr.Slider(
                 0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Strength (0 = the content)"
             )
+            locality = gr.Slider(
+                0,
+                1,
+                value=DEFAULT_LOCALITY,
+                step=0.05,
+                label="Locality: 0 = one colour grade per material for the whole photo, "
+                "higher = the grade varies more in space, 1 = per pixel (may paint)",
+            )
             out_format = gr.Dropdown(
                 list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
             )
@@ -148,6 +158,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 work_mp,
                 out_format,
                 strength,
+                locality,
             ],
             [slider, strip, download, info, look_job],
             concurrency_limit=1,

@@ -11,29 +11,31 @@ import numpy as np
 from PIL import Image
 
 #: Pillow filters by name.
-METHODS = {"bilinear": Image.BILINEAR, "nearest": Image.NEAREST}
+METHODS = {"bilinear": Image.BILINEAR, "box": Image.BOX, "nearest": Image.NEAREST}
 
 
 def resize(image: np.ndarray, shape: tuple[int, int], method: str = "bilinear") -> np.ndarray:
     """``image`` resized to ``shape = (h, w)``.
 
     Args:
-        image: ``H x W x C`` float (any range) for ``"bilinear"``; ``H x W`` int label map
-            (values within int32) for ``"nearest"``.
+        image: ``H x W x C`` float (any range) for ``"bilinear"`` and ``"box"``; ``H x W``
+            int label map (values within int32) for ``"nearest"``.
         shape: ``(h, w)``, both >= 1.
-        method: ``"bilinear"`` (antialiased when shrinking) or ``"nearest"``.
+        method: ``"bilinear"`` (antialiased when shrinking), ``"box"`` (the mean over each
+            output pixel's footprint: area averaging, as metrics downsample) or
+            ``"nearest"``.
 
     Returns:
-        ``h x w x C`` float32 (bilinear) or ``h x w`` int32 (nearest).
+        ``h x w x C`` float32 (bilinear, box) or ``h x w`` int32 (nearest).
     """
     size = (int(shape[1]), int(shape[0]))  # Pillow counts (width, height)
     if method == "nearest":
         return np.asarray(Image.fromarray(image.astype(np.int32)).resize(size, Image.NEAREST))
-    if method != "bilinear":
+    if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     chans = [
         Image.fromarray(np.ascontiguousarray(image[:, :, i], dtype=np.float32)).resize(
-            size, Image.BILINEAR
+            size, METHODS[method]
         )
         for i in range(image.shape[2])
     ]

@@ -1,0 +1,186 @@
+"""The result as a colour grade of the content: a coarse, material-aware field of affine maps.
+
+The closed-form result ``R`` (F1 -> F2) follows the style per pixel, and on a pair whose
+content and style show different scenes it paints: blotches of the style's colours over one
+material, style texture in flat areas. This stage keeps what ``R`` does to each material of
+the content and drops what it paints, by fitting ``R`` with a field of affine colour maps of
+the content and returning that field applied to the content::
+
+    out(x) = sum_k m_k(x) (A_k(x) c(x) + b_k(x))
+
+* **Materials** ``m_k(x)``: soft memberships of each pixel in ``K`` clusters of the content
+  (k-means of smoothed Lab colour plus position, and of the label maps when given), so that
+  the map may change across the content's edges and across labelled regions.
+* **Smooth in space**: per material, ``A_k, b_k`` live on a coarse grid of nodes (spacing a
+  fraction of the photo's long side: relative, the same look at any size) with tent weights;
+  each node's ridge least-squares fit of ``R ~ A c + b`` over its material is pulled towards
+  the material's global fit with ``PRIOR_PIXELS`` pseudo-pixels, and the global fit towards
+  the identity (the content's own contrast and detail) with ``RIDGE``.
+* **Keeps the content's detail**: the output is an affine function of the content pixel, so
+  every edge and grain of the content is kept (scaled by the map's gain) and nothing else is
+  added.
+
+``locality`` in [0, 1] is the knob: 0 is one grade per material for the whole photo, larger
+values let the grade vary faster in space (node spacing ``2**(-6 locality)`` of the long
+side), and 1 returns ``R`` itself (the per-pixel result of the closed-form method).
+Constants: ``docs/decisions.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from photostyle.imaging.colourspace import rgb_to_lab
+
+#: Default of ``TransferOptions.locality``.
+DEFAULT_LOCALITY = 0.35
+#: Materials (k-means clusters of the content).
+MATERIALS = 8
+#: Lab units that the long side of the photo weighs in the clustering.
+POSITION_WEIGHT = 20.0
+#: Softness of the memberships, in Lab units.
+SOFTNESS = 6.0
+#: Long side at which clusters and maps are fitted (the maps are smooth; sizes relative).
+FIT_SIDE = 256
+#: Pull of each node's fit towards its material's global fit, in pseudo-pixels per node
+#: (as a fraction of the mean node mass).
+PRIOR_PIXELS = 0.5
+#: Ridge of the global per-material fit towards the identity map (colour variance units).
+RIDGE = 1e-3
+
+
+def node_spacing(locality: float) -> float:
+    """Node spacing of the field as a fraction of the long side."""
+    return 2.0 ** (-6.0 * locality)
+
+
+def _features(content: np.ndarray) -> np.ndarray:
+    """``H x W x 5`` float32: Lab blurred by one pixel of the fit size (a blur relative to
+    the photo, so that any size gives the same memberships) and position in Lab units."""
+    from scipy.ndimage import gaussian_filter
+
+    h, w = content.shape[:2]
+    sigma = max(h, w) / FIT_SIDE
+    lab = gaussian_filter(rgb_to_lab(content), (sigma, sigma, 0), mode="reflect")
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32) * np.float32(POSITION_WEIGHT / max(h, w))
+    return np.concatenate([lab, xx[..., None], yy[..., None]], axis=2)
+
+
+def memberships(content: np.ndarray, centres: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+    """``K x H x W`` float32 soft memberships (summing to 1) of ``content`` (``H x W x 3`` in
+    [0, 1]) in the clusters ``centres`` (``K x 5``); with ``labels`` (``H x W`` int), only the
+    clusters of the pixel's own label (cluster ``k`` belongs to label ``k // per_label``)."""
+    f = _features(content)
+    d2 = np.stack([((f - c.astype(np.float32)) ** 2).sum(-1) for c in centres])  # K x H x W
+    if labels is not None:
+        per = len(centres) // (int(labels.max()) + 1)
+        own = (np.arange(len(centres))[:, None, None] // per) == labels[None]
+        d2 = np.where(own, d2, np.inf)
+    d2 -= d2.min(0, keepdims=True)
+    m = np.exp(-d2 / np.float32(2 * SOFTNESS**2))
+    return m / m.sum(0, keepdims=True)
+
+
+def cluster(content: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> np.ndarray:
+    """``K x 5`` cluster centres of the content's features (per label when given)."""
+    from scipy.cluster.vq import kmeans2
+
+    f = _features(content).reshape(-1, 5)
+    groups = [np.ones(len(f), bool)] if labels is None else [
+        labels.ravel() == lab for lab in range(int(labels.max()) + 1)
+    ]
+    per = max(1, MATERIALS // len(groups)) if labels is not None else MATERIALS
+    centres = []
+    for g in groups:
+        x = f[g] if g.any() else f[:1]
+        k = min(per, len(x))
+        c, _ = kmeans2(x, k, minit="++", seed=seed)
+        centres.append(np.concatenate([c, np.repeat(c[:1], per - k, 0)]) if k < per else c)
+    return np.concatenate(centres)
+
+
+def _tent(n_px: int, nodes: int) -> np.ndarray:
+    """``nodes x n_px`` linear interpolation weights of pixel centres between grid nodes."""
+    pos = (np.arange(n_px) + 0.5) / n_px * (nodes - 1)
+    i0 = np.clip(np.floor(pos).astype(int), 0, max(nodes - 2, 0))
+    t = pos - i0
+    w = np.zeros((nodes, n_px))
+    w[i0, np.arange(n_px)] = 1 - t
+    if nodes > 1:
+        w[i0 + 1, np.arange(n_px)] += t
+    return w
+
+
+def fit_field(
+    content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: float
+) -> np.ndarray:
+    """Affine maps ``K x Gy x Gx x 4 x 3`` (``[A; b]``: ``out = [c, 1] @ map``) fitted to
+    ``result`` on ``content`` (both ``H x W x 3``) with memberships ``m`` (``K x H x W``)."""
+    h, w = content.shape[:2]
+    gy = max(2, round(h / (spacing * max(h, w))) + 1)
+    gx = max(2, round(w / (spacing * max(h, w))) + 1)
+    ty, tx = _tent(h, gy), _tent(w, gx)
+    c1 = np.concatenate([content, np.ones((h, w, 1), content.dtype)], 2).astype(np.float64)
+    r = result.astype(np.float64)
+    outer_cc = c1[..., :, None] * c1[..., None, :]  # H x W x 4 x 4
+    outer_cr = c1[..., :, None] * r[..., None, :]  # H x W x 4 x 3
+    k = len(m)
+    maps = np.empty((k, gy, gx, 4, 3))
+    for q in range(k):
+        wq = m[q].astype(np.float64)
+        # moments per node: sum over pixels of tent(y) tent(x) m c c^T (and c r^T)
+        scc = np.einsum("yh,xw,hw,hwij->yxij", ty, tx, wq, outer_cc, optimize=True)
+        scr = np.einsum("yh,xw,hw,hwij->yxij", ty, tx, wq, outer_cr, optimize=True)
+        gcc, gcr = scc.sum((0, 1)), scr.sum((0, 1))
+        n = max(gcc[3, 3], 1e-9)
+        eye = np.diag([1.0, 1.0, 1.0, 0.0])
+        ref = np.vstack([np.eye(3), np.zeros((1, 3))])  # the identity map
+        glob = np.linalg.solve(gcc / n + RIDGE * eye, gcr / n + RIDGE * ref)
+        prior = PRIOR_PIXELS * n / (gy * gx)
+        lhs = scc + prior * (gcc / n) + prior * RIDGE * eye
+        rhs = scr + prior * (gcc / n) @ glob + prior * RIDGE * glob
+        maps[q] = np.linalg.solve(lhs, rhs)
+    return maps
+
+
+def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:
+    """``sum_k m_k(x) [c(x), 1] @ map_k(x)``, the maps interpolated (bilinear) from the grid
+    to ``content``'s size. Returns ``H x W x 3`` float32 in [0, 1]."""
+    import torch
+    import torch.nn.functional as F
+
+    h, w = content.shape[:2]
+    k, gy, gx = maps.shape[:3]
+    grid = torch.from_numpy(maps.reshape(k, gy, gx, 12).transpose(0, 3, 1, 2).astype(np.float32))
+    c1 = np.concatenate([content, np.ones((h, w, 1), np.float32)], 2)
+    out = np.zeros((h, w, 3), np.float32)
+    for q in range(k):
+        # node centres span pixel centres 0.5 .. n-0.5: align_corners on the pixel grid
+        up = F.interpolate(grid[q : q + 1], size=(h, w), mode="bilinear", align_corners=True)
+        a = up[0].numpy().transpose(1, 2, 0).reshape(h, w, 4, 3)
+        out += m[q][..., None] * np.einsum("hwi,hwij->hwj", c1, a)
+    return np.clip(out, 0.0, 1.0)
+
+
+def grade(
+    content: np.ndarray,
+    result: np.ndarray,
+    locality: float,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """``result`` re-expressed as a material-aware, spatially smooth colour grade of
+    ``content`` (both ``H x W x 3`` float32 in [0, 1], same size; ``labels``: an ``H x W``
+    int map or None). ``locality`` 1 returns ``result``. Returns ``H x W x 3`` float32."""
+    from photostyle.imaging.resize import resize, scaled_shape
+
+    if locality >= 1.0:
+        return result
+    h, w = content.shape[:2]
+    f = min(1.0, FIT_SIDE / max(h, w))
+    small = scaled_shape((h, w), f)
+    cs, rs = (resize(a, small, "box") if f < 1 else a for a in (content, result))
+    ls = None if labels is None else resize(labels, small, "nearest")
+    centres = cluster(cs, ls)
+    maps = fit_field(cs, rs, memberships(cs, centres, ls), node_spacing(locality))
+    lab_full = None if labels is None else resize(labels, (h, w), "nearest")
+    return apply_field(content, memberships(content, centres, lab_full), maps)

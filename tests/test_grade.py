@@ -1,0 +1,76 @@
+"""The colour grade (photostyle.grade): a photographic edit of the content by construction."""
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+from synthetic import scene
+
+from photostyle.grade import grade, node_spacing
+from photostyle.imaging.resize import resize
+from photostyle.metrics import painting_residual
+
+
+def graded_by_hand(c: np.ndarray) -> np.ndarray:
+    """A per-material colour grade that varies slowly in space: what a colourist does."""
+    h, w = c.shape[:2]
+    ramp = np.linspace(0.8, 1.1, w, dtype=np.float32)[None, :, None]
+    warm = np.array([1.1, 0.95, 0.75], np.float32)
+    return np.clip(c[..., [1, 2, 0]] * 0.7 * ramp + c * warm * 0.3 + 0.03, 0, 1)
+
+
+def test_a_grade_is_kept_and_painting_is_dropped():
+    c = scene(120, 160, seed=1)
+    target = graded_by_hand(c)
+    assert np.abs(grade(c, target, 0.35) - target).mean() < 0.012  # the grade is fitted back
+    # blotches of other colours painted over the ground and the sky
+    rng = np.random.default_rng(0)
+    blotch = gaussian_filter(rng.standard_normal((120, 160, 3)), (6, 6, 0))
+    painted = np.clip(target + 0.25 * blotch / np.abs(blotch).max(), 0, 1)
+    out = grade(c, painted, 0.35)
+    assert painting_residual(c, out) < 0.35 * painting_residual(c, painted)
+    assert np.abs(out - target).mean() < 0.5 * np.abs(painted - target).mean()
+
+
+def test_locality_one_is_the_per_pixel_result_and_zero_is_smoothest():
+    c = scene(90, 120, seed=2)
+    painted = np.clip(graded_by_hand(c) + 0.1 * np.random.default_rng(1).random(c.shape), 0, 1)
+    painted = painted.astype(np.float32)
+    assert grade(c, painted, 1.0) is painted
+    assert node_spacing(0.0) == 1.0 and node_spacing(0.5) == pytest.approx(1 / 8)
+    near = [np.abs(grade(c, painted, x) - painted).mean() for x in (0.0, 0.5, 0.9)]
+    assert near[0] > near[1] > near[2]  # more locality follows the result more closely
+
+
+def test_the_same_look_at_every_size():
+    """Sizes are relative: the grade of a photo at two sizes agrees once both are shrunk."""
+    big = scene(240, 320, seed=3, noise=0.0)
+    small = resize(big, (120, 160), "box")
+    t_big, t_small = graded_by_hand(big), graded_by_hand(small)
+    painted = lambda t: np.clip(
+        t + 0.15 * np.sin(np.linspace(0, 9, t.shape[1]))[None, :, None], 0, 1
+    )  # noqa: E731
+    a = resize(grade(big, painted(t_big).astype(np.float32), 0.35), (120, 160), "box")
+    b = grade(small, painted(t_small).astype(np.float32), 0.35)
+    assert np.abs(a - b).mean() < 1.5 / 255
+
+
+def test_labels_let_the_grade_change_across_regions():
+    """Two regions of the same colours: with labels, each takes its own grade."""
+    c = np.tile(scene(60, 80, seed=4), (1, 2, 1))
+    labels = np.zeros(c.shape[:2], np.int32)
+    labels[:, 80:] = 1
+    target = np.where(labels[..., None] == 0, c * 0.6, np.clip(c * 1.3 + 0.05, 0, 1)).astype(
+        np.float32
+    )
+    err_labels = np.abs(grade(c, target, 0.0, labels) - target).mean()
+    err_none = np.abs(grade(c, target, 0.0) - target).mean()
+    assert err_labels < 0.01 < err_none
+
+
+def test_output_is_a_valid_image():
+    c = scene(50, 70, seed=5)
+    out = grade(c, np.ones_like(c), 0.35)
+    assert out.shape == c.shape and out.dtype == np.float32
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    flat = np.full((40, 40, 3), 0.5, np.float32)  # one colour: one material, any map works
+    assert np.isfinite(grade(flat, np.full_like(flat, 0.2), 0.2)).all()
