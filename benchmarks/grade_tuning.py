@@ -28,20 +28,27 @@ from photostyle.photowct.vgg import VGGEncoder  # noqa: E402
 
 CACHE = Path("/tmp/photostyle_grade_cache")
 GRIDS = {
-    "default": [{"locality": x} for x in (0.0, 0.2, 0.35, 0.5, 0.65, 1.0)],
+    "default": [{"locality": x} for x in (0.0, 0.3, 0.35, 0.4, 0.5, 1.0)],
     "ridge": [{"locality": 0.35, "RIDGE": r} for r in (3e-3, 1e-2, 3e-2, 1e-1)]
     + [{"locality": 0.35, "SOFTNESS": x} for x in (3.0, 12.0)]
     + [{"locality": 0.35, "MATERIALS": x} for x in (4, 16)],
+    "spread": [{"locality": 0.35, "SPREAD": x} for x in (0.0, 0.25, 0.5, 0.75, 1.0)],
+    "locality": [{"locality": x} for x in (0.2, 0.35, 0.5, 0.65)],
+    "target": [{"locality": x, "target": t} for x in (0.35, 0.5) for t in ("exact", "none")],
     "match": [{"locality": x, "match": m} for x in (0.0, 0.35, 0.5) for m in (0, 1)],
 }
 
 
-def closed_form(pid: str, c: np.ndarray, s: np.ndarray, set_name: str) -> np.ndarray:
-    path = CACHE / set_name / f"{pid}.npy"
+def closed_form(
+    pid: str, c: np.ndarray, s: np.ndarray, set_name: str, smoothing: str = "exact"
+) -> np.ndarray:
+    """The transfer without the grade (cached); ``smoothing="none"``: F1 and the statistics
+    match only."""
+    path = CACHE / set_name / ("" if smoothing == "exact" else smoothing) / f"{pid}.npy"
     if path.exists():
         return np.load(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    r = transfer(c, s, TransferOptions(locality=1.0)).image
+    r = transfer(c, s, TransferOptions(locality=1.0, smoothing=smoothing)).image
     np.save(path, r)
     return r
 
@@ -65,7 +72,12 @@ def run(set_name: str, grid: list[dict], limit: int | None) -> dict:
                 if k.isupper():
                     setattr(grade_mod, k, v)
             t0 = time.perf_counter()
-            out = grade_mod.grade(c, r, g.get("locality", grade_mod.DEFAULT_LOCALITY))
+            target = (
+                r
+                if g.get("target", "exact") == "exact"
+                else closed_form(pid, c, s, set_name, g["target"])
+            )
+            out = grade_mod.grade(c, target, g.get("locality", grade_mod.DEFAULT_LOCALITY))
             if g.get("match"):
                 from photostyle.colour import match_colour
 

@@ -46,7 +46,10 @@ FIT_SIDE = 256
 #: (as a fraction of the mean node mass).
 PRIOR_PIXELS = 0.5
 #: Ridge of the global per-material fit towards the identity map (colour variance units).
-RIDGE = 1e-3
+RIDGE = 3e-2
+#: Share of the linear optimal-transport map (which keeps the result's colour spread per
+#: material) in the global per-material map; the rest is the least-squares fit.
+SPREAD = 0.0
 
 
 def node_spacing(locality: float) -> float:
@@ -124,6 +127,7 @@ def fit_field(
     r = result.astype(np.float64)
     outer_cc = c1[..., :, None] * c1[..., None, :]  # H x W x 4 x 4
     outer_cr = c1[..., :, None] * r[..., None, :]  # H x W x 4 x 3
+    outer_rr = r[..., :, None] * r[..., None, :]  # H x W x 3 x 3
     k = len(m)
     maps = np.empty((k, gy, gx, 4, 3))
     for q in range(k):
@@ -136,11 +140,32 @@ def fit_field(
         eye = np.diag([1.0, 1.0, 1.0, 0.0])
         ref = np.vstack([np.eye(3), np.zeros((1, 3))])  # the identity map
         glob = np.linalg.solve(gcc / n + RIDGE * eye, gcr / n + RIDGE * ref)
+        if SPREAD > 0:
+            grr = np.einsum("hw,hwij->ij", wq, outer_rr) / n
+            glob = (1 - SPREAD) * glob + SPREAD * _transport(gcc / n, gcr / n, grr)
         prior = PRIOR_PIXELS * n / (gy * gx)
         lhs = scc + prior * (gcc / n) + prior * RIDGE * eye
         rhs = scr + prior * (gcc / n) @ glob + prior * RIDGE * glob
         maps[q] = np.linalg.solve(lhs, rhs)
     return maps
+
+
+def _sqrtm(s: np.ndarray) -> np.ndarray:
+    d, e = np.linalg.eigh(s)
+    return (e * np.sqrt(np.clip(d, 0, None))) @ e.T
+
+
+def _transport(mcc: np.ndarray, mcr: np.ndarray, mrr: np.ndarray) -> np.ndarray:
+    """The linear optimal-transport (Monge-Kantorovich) map ``4 x 3`` between the Gaussians of
+    the content and of the result (normalised moments ``[c,1][c,1]^T``, ``[c,1] r^T``,
+    ``r r^T``)."""
+    mc, mr = mcc[3, :3], mcr[3]
+    sc = mcc[:3, :3] - np.outer(mc, mc) + RIDGE * np.eye(3)
+    sr = mrr - np.outer(mr, mr)
+    h = _sqrtm(sc)
+    hi = np.linalg.inv(h)
+    a = hi @ _sqrtm(h @ sr @ h) @ hi  # symmetric
+    return np.vstack([a, mr - mc @ a])
 
 
 def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:
