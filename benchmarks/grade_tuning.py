@@ -32,7 +32,6 @@ GRIDS = {
     "ridge": [{"locality": 0.35, "RIDGE": r} for r in (3e-3, 1e-2, 3e-2, 1e-1)]
     + [{"locality": 0.35, "SOFTNESS": x} for x in (3.0, 12.0)]
     + [{"locality": 0.35, "MATERIALS": x} for x in (4, 16)],
-    "spread": [{"locality": 0.35, "SPREAD": x} for x in (0.0, 0.25, 0.5, 0.75, 1.0)],
     "locality": [{"locality": x} for x in (0.2, 0.35, 0.5, 0.65)],
     "target": [{"locality": x, "target": t} for x in (0.35, 0.5) for t in ("exact", "none")],
     "match": [{"locality": x, "match": m} for x in (0.0, 0.35, 0.5) for m in (0, 1)],
@@ -77,7 +76,7 @@ def run(set_name: str, grid: list[dict], limit: int | None) -> dict:
                 if g.get("target", "exact") == "exact"
                 else closed_form(pid, c, s, set_name, g["target"])
             )
-            out = grade_mod.grade(c, target, g.get("locality", grade_mod.DEFAULT_LOCALITY))
+            out = grade_mod.grade(c, target, g["locality"])
             if g.get("match"):
                 from photostyle.colour import match_colour
 

@@ -21,7 +21,8 @@ def graded_by_hand(c: np.ndarray) -> np.ndarray:
 def test_a_grade_is_kept_and_painting_is_dropped():
     c = scene(120, 160, seed=1)
     target = graded_by_hand(c)
-    assert np.abs(grade(c, target, 0.35) - target).mean() < 0.012  # the grade is fitted back
+    # the grade is fitted back (within the ridge, which pulls the maps towards the identity)
+    assert np.abs(grade(c, target, 0.35) - target).mean() < 0.02
     # blotches of other colours painted over the ground and the sky
     rng = np.random.default_rng(0)
     blotch = gaussian_filter(rng.standard_normal((120, 160, 3)), (6, 6, 0))
@@ -46,11 +47,13 @@ def test_the_same_look_at_every_size():
     big = scene(240, 320, seed=3, noise=0.0)
     small = resize(big, (120, 160), "box")
     t_big, t_small = graded_by_hand(big), graded_by_hand(small)
-    painted = lambda t: np.clip(
-        t + 0.15 * np.sin(np.linspace(0, 9, t.shape[1]))[None, :, None], 0, 1
-    )  # noqa: E731
-    a = resize(grade(big, painted(t_big).astype(np.float32), 0.35), (120, 160), "box")
-    b = grade(small, painted(t_small).astype(np.float32), 0.35)
+
+    def painted(t):
+        wave = 0.15 * np.sin(np.linspace(0, 9, t.shape[1]))[None, :, None]
+        return np.clip(t + wave, 0, 1).astype(np.float32)
+
+    a = resize(grade(big, painted(t_big), 0.35), (120, 160), "box")
+    b = grade(small, painted(t_small), 0.35)
     assert np.abs(a - b).mean() < 1.5 / 255
 
 

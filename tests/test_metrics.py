@@ -42,3 +42,31 @@ def test_match_colour_gives_reference_statistics(rng):
     cov = lambda a: np.cov(a.reshape(-1, 3), rowvar=False)  # noqa: E731
     assert np.allclose(cov(out), cov(ref), atol=2e-3)
     assert affine_residual(x, out) < 0.5  # a global affine colour map: no new structure
+
+
+def test_painting_residual_sees_blotches_not_grades():
+    """0 for a per-material colour grade of the content; high when blotches are painted into
+    one material; computed at a long side of 512 whatever the photo's size."""
+    from scipy.ndimage import gaussian_filter
+    from synthetic import scene
+
+    from photostyle.imaging.colourspace import rgb_to_lab
+    from photostyle.metrics import materials, painting_residual
+
+    c = scene(300, 800, seed=7, noise=0.0)
+    assert painting_residual(c, c) < 0.01  # the ridge only
+    # one affine map per material (the materials of the metric itself): a perfect grade
+    labels = materials(resize_box(c, (192, 512)))
+    assert labels.shape == (192, 512) and len(np.unique(labels)) == 8
+    graded = np.clip(c[..., ::-1] * 0.8 + 0.1, 0, 1).astype(np.float32)  # one global map
+    assert painting_residual(c, graded) < 0.5
+    blotch = gaussian_filter(np.random.default_rng(0).standard_normal(c.shape), (20, 20, 0))
+    painted = np.clip(graded + 0.3 * blotch / np.abs(blotch).max(), 0, 1).astype(np.float32)
+    lab_shift = np.abs(rgb_to_lab(painted) - rgb_to_lab(graded)).max()
+    assert painting_residual(c, painted) > 3.0 and lab_shift > 10
+
+
+def resize_box(image, shape):
+    from photostyle.imaging.resize import resize
+
+    return resize(image, shape, "box")

@@ -46,4 +46,4 @@ MAX_AUTO_LABELS = 32
 #: Locality of the colour grade (:mod:`photostyle.grade`): 1 = the closed-form result per
 #: pixel; below 1 the result is a per-material colour grade of the content that varies in
 #: space on a scale of ``2**(-6 locality)`` of the photo's long side.
-DEFAULT_LOCALITY = 1.0
+DEFAULT_LOCALITY = 0.35

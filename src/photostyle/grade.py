@@ -32,8 +32,6 @@ import numpy as np
 
 from photostyle.imaging.colourspace import rgb_to_lab
 
-#: Default of ``TransferOptions.locality``.
-DEFAULT_LOCALITY = 0.35
 #: Materials (k-means clusters of the content).
 MATERIALS = 8
 #: Lab units that the long side of the photo weighs in the clustering.
@@ -47,9 +45,6 @@ FIT_SIDE = 256
 PRIOR_PIXELS = 0.5
 #: Ridge of the global per-material fit towards the identity map (colour variance units).
 RIDGE = 3e-2
-#: Share of the linear optimal-transport map (which keeps the result's colour spread per
-#: material) in the global per-material map; the rest is the least-squares fit.
-SPREAD = 0.0
 
 
 def node_spacing(locality: float) -> float:
@@ -127,45 +122,26 @@ def fit_field(
     r = result.astype(np.float64)
     outer_cc = c1[..., :, None] * c1[..., None, :]  # H x W x 4 x 4
     outer_cr = c1[..., :, None] * r[..., None, :]  # H x W x 4 x 3
-    outer_rr = r[..., :, None] * r[..., None, :]  # H x W x 3 x 3
     k = len(m)
     maps = np.empty((k, gy, gx, 4, 3))
+    eye = np.diag([1.0, 1.0, 1.0, 0.0])
+    ref = np.vstack([np.eye(3), np.zeros((1, 3))])  # the identity map
     for q in range(k):
         wq = m[q].astype(np.float64)
         # moments per node: sum over pixels of tent(y) tent(x) m c c^T (and c r^T)
         scc = np.einsum("yh,xw,hw,hwij->yxij", ty, tx, wq, outer_cc, optimize=True)
         scr = np.einsum("yh,xw,hw,hwij->yxij", ty, tx, wq, outer_cr, optimize=True)
         gcc, gcr = scc.sum((0, 1)), scr.sum((0, 1))
-        n = max(gcc[3, 3], 1e-9)
-        eye = np.diag([1.0, 1.0, 1.0, 0.0])
-        ref = np.vstack([np.eye(3), np.zeros((1, 3))])  # the identity map
+        n = gcc[3, 3]
+        if n < 1e-6:  # a material without pixels here (an absent label): left unchanged
+            maps[q] = ref
+            continue
         glob = np.linalg.solve(gcc / n + RIDGE * eye, gcr / n + RIDGE * ref)
-        if SPREAD > 0:
-            grr = np.einsum("hw,hwij->ij", wq, outer_rr) / n
-            glob = (1 - SPREAD) * glob + SPREAD * _transport(gcc / n, gcr / n, grr)
         prior = PRIOR_PIXELS * n / (gy * gx)
         lhs = scc + prior * (gcc / n) + prior * RIDGE * eye
         rhs = scr + prior * (gcc / n) @ glob + prior * RIDGE * glob
         maps[q] = np.linalg.solve(lhs, rhs)
     return maps
-
-
-def _sqrtm(s: np.ndarray) -> np.ndarray:
-    d, e = np.linalg.eigh(s)
-    return (e * np.sqrt(np.clip(d, 0, None))) @ e.T
-
-
-def _transport(mcc: np.ndarray, mcr: np.ndarray, mrr: np.ndarray) -> np.ndarray:
-    """The linear optimal-transport (Monge-Kantorovich) map ``4 x 3`` between the Gaussians of
-    the content and of the result (normalised moments ``[c,1][c,1]^T``, ``[c,1] r^T``,
-    ``r r^T``)."""
-    mc, mr = mcc[3, :3], mcr[3]
-    sc = mcc[:3, :3] - np.outer(mc, mc) + RIDGE * np.eye(3)
-    sr = mrr - np.outer(mr, mr)
-    h = _sqrtm(sc)
-    hi = np.linalg.inv(h)
-    a = hi @ _sqrtm(h @ sr @ h) @ hi  # symmetric
-    return np.vstack([a, mr - mc @ a])
 
 
 def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:
