@@ -77,3 +77,32 @@ def test_output_is_a_valid_image():
     assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
     flat = np.full((40, 40, 3), 0.5, np.float32)  # one colour: one material, any map works
     assert np.isfinite(grade(flat, np.full_like(flat, 0.2), 0.2)).all()
+
+
+def test_locality_reaches_the_transfer_from_the_cli_and_the_web_app(untrained, tmp_path):
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from photostyle import TransferOptions, transfer
+    from photostyle.cli.app import app
+    from photostyle.cli.web_handlers import run_transfer
+    from photostyle.files.images import load_image
+
+    c, s = tmp_path / "c.png", tmp_path / "s.png"
+    for path, img in ((c, scene(64, 96, seed=8)), (s, scene(64, 96, seed=9, palette="dusk"))):
+        Image.fromarray(np.round(img * 255).astype(np.uint8)).save(path)
+    ci, si = load_image(c), load_image(s)
+    for locality in (0.0, 1.0):
+        ref = transfer(ci, si, TransferOptions(locality=locality), model=untrained).image
+        out = tmp_path / f"o{locality}.png"
+        args = ["transfer", str(c), str(s), "-o", str(out), "--locality", str(locality)]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert np.abs(load_image(out) - ref).max() <= 1 / 255 + 1e-6
+        (_, web), *_ = run_transfer(
+            str(c), str(s), None, None, False, "exact", -4.0, 512, locality=locality
+        )
+        assert np.abs(web - ref).max() <= 1e-6
+    assert (
+        np.abs(load_image(tmp_path / "o0.0.png") - load_image(tmp_path / "o1.0.png")).max() > 0.02
+    )

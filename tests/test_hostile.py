@@ -235,6 +235,7 @@ def test_web_handler_refuses_large_and_bad_uploads(tmp_path, rng):
         (["transfer", "{c}", "{c}", "-o", "{tmp}/no/o.png"], "does not exist"),
         (["transfer", "{tmp}/none.png", "{c}", "-o", "{tmp}/o.png"], "file not found"),
         (["transfer", "{c}", "{c}", "-o", "{tmp}/o.png", "--lam", "0"], "lam"),
+        (["transfer", "{c}", "{c}", "-o", "{tmp}/o.png", "--locality", "2"], "--locality"),
         (["smooth", "{c}", "{c}", "-o", "{tmp}/o.xyz"], "unsupported output extension"),
         (["batch", "{tmp}/none.csv", "-o", "{tmp}"], "CSV file not found"),
     ],

@@ -16,7 +16,8 @@ def test_defaults_and_the_paper_preset():
     assert d.matched and d.noise_aware and d.device == "auto"
     p = TransferOptions.paper()
     assert not (p.colour_fix or p.detail_match or p.noise_aware or p.region_stats)
-    assert p.work_mp == 0 and not p.matched
+    assert p.work_mp == 0 and not p.matched and p.locality == 1.0  # per pixel, as the paper
+    assert 0 < d.locality < 1  # the default result is a colour grade of the content
     assert TransferOptions.paper(smoothing="guided").smoothing is Smoothing.GUIDED
     assert TransferOptions(smoothing=None).smoothing is Smoothing.NONE
     with pytest.raises(AttributeError):
@@ -34,6 +35,7 @@ def test_defaults_and_the_paper_preset():
         ({"max_side": 512.0}, "max_side"),
         ({"alpha": 1.5}, "alpha"),
         ({"strength": -0.1}, "strength"),
+        ({"locality": 1.5}, "locality"),
         ({"work_mp": 0.01}, "working resolution"),
         ({"work_mp": float("inf")}, "working resolution"),
         ({"auto_labels": 0}, "auto_labels"),

@@ -84,9 +84,11 @@ def cluster(content: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> np
     from scipy.cluster.vq import kmeans2
 
     f = _features(content).reshape(-1, 5)
-    groups = [np.ones(len(f), bool)] if labels is None else [
-        labels.ravel() == lab for lab in range(int(labels.max()) + 1)
-    ]
+    groups = (
+        [np.ones(len(f), bool)]
+        if labels is None
+        else [labels.ravel() == lab for lab in range(int(labels.max()) + 1)]
+    )
     per = max(1, MATERIALS // len(groups)) if labels is not None else MATERIALS
     centres = []
     for g in groups:
@@ -109,9 +111,7 @@ def _tent(n_px: int, nodes: int) -> np.ndarray:
     return w
 
 
-def fit_field(
-    content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: float
-) -> np.ndarray:
+def fit_field(content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: float) -> np.ndarray:
     """Affine maps ``K x Gy x Gx x 4 x 3`` (``[A; b]``: ``out = [c, 1] @ map``) fitted to
     ``result`` on ``content`` (both ``H x W x 3``) with memberships ``m`` (``K x H x W``)."""
     h, w = content.shape[:2]

@@ -113,20 +113,23 @@ LutSizeOption = Annotated[int, option(panel=OUTPUT, help="LUT lattice points per
 #: The options of a transfer as command-line parameters: name -> (annotation, default). The
 #: defaults are the options object's own.
 METHOD_OPTIONS = {
-    "auto_labels": (AutoLabelsOption, False),
-    "label_count": (LabelCountOption, None),
-    "smoothing": (SmoothingOption, DEFAULTS.smoothing),
-    "lam": (LamOption, DEFAULTS.lam),
-    "max_side": (MaxSideOption, DEFAULTS.max_side),
-    "alpha": (AlphaOption, DEFAULTS.alpha),
-    "strength": (StrengthOption, DEFAULTS.strength),
-    "locality": (LocalityOption, DEFAULTS.locality),
-    "colour_fix": (ColourFixOption, DEFAULTS.colour_fix),
-    "detail_match": (DetailMatchOption, DEFAULTS.detail_match),
-    "noise_aware": (NoiseAwareOption, DEFAULTS.noise_aware),
-    "region_stats": (RegionStatsOption, DEFAULTS.region_stats),
-    "work_mp": (WorkMpOption, DEFAULTS.work_mp),
-    "device": (DeviceOption, DEFAULTS.device),
+    name: (annotation, getattr(DEFAULTS, name, None))
+    for name, annotation in (
+        ("auto_labels", AutoLabelsOption),
+        ("label_count", LabelCountOption),  # no field: the count goes into auto_labels
+        ("smoothing", SmoothingOption),
+        ("lam", LamOption),
+        ("max_side", MaxSideOption),
+        ("alpha", AlphaOption),
+        ("strength", StrengthOption),
+        ("locality", LocalityOption),
+        ("colour_fix", ColourFixOption),
+        ("detail_match", DetailMatchOption),
+        ("noise_aware", NoiseAwareOption),
+        ("region_stats", RegionStatsOption),
+        ("work_mp", WorkMpOption),
+        ("device", DeviceOption),
+    )
 }
 #: All of them; commands that take only some name theirs.
 ALL_METHOD_OPTIONS = tuple(METHOD_OPTIONS)

@@ -123,14 +123,11 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             strength = gr.Slider(
                 0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Strength (0 = the content)"
             )
-            locality = gr.Slider(
-                0,
-                1,
-                value=DEFAULT_LOCALITY,
-                step=0.05,
-                label="Locality: 0 = one colour grade per material for the whole photo, "
-                "higher = the grade varies more in space, 1 = per pixel (may paint)",
+            grade_help = (
+                "Locality: 0 = one colour grade per material for the whole photo, higher = "
+                "the grade varies more in space, 1 = per pixel (may paint)"
             )
+            locality = gr.Slider(0, 1, value=DEFAULT_LOCALITY, step=0.05, label=grade_help)
             out_format = gr.Dropdown(
                 list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
             )
