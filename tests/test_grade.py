@@ -106,3 +106,12 @@ def test_locality_reaches_the_transfer_from_the_cli_and_the_web_app(untrained, t
     assert (
         np.abs(load_image(tmp_path / "o0.0.png") - load_image(tmp_path / "o1.0.png")).max() > 0.02
     )
+
+
+def test_labels_count_by_partition_not_by_id():
+    c = scene(60, 80, seed=6)
+    labels = np.zeros(c.shape[:2], np.int32)
+    labels[30:] = 1
+    target = np.where(labels[..., None] == 0, c * 0.7, c[..., ::-1]).astype(np.float32)
+    a = grade(c, target, 0.2, labels)
+    assert np.array_equal(a, grade(c, target, 0.2, labels * 7 + 3))

@@ -180,6 +180,8 @@ def grade(
     f = min(1.0, FIT_SIDE / max(h, w))
     small = scaled_shape((h, w), f)
     cs, rs = (resize(a, small, "box") if f < 1 else a for a in (content, result))
+    if labels is not None:  # the partition matters, not the ids: number the labels 0..n-1
+        labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
     ls = None if labels is None else resize(labels, small, "nearest")
     centres = cluster(cs, ls)
     maps = fit_field(cs, rs, memberships(cs, centres, ls), node_spacing(locality))
