@@ -64,11 +64,11 @@ def _features(content: np.ndarray) -> np.ndarray:
     return np.concatenate([lab, xx[..., None], yy[..., None]], axis=2)
 
 
-def memberships(content: np.ndarray, centres: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-    """``K x H x W`` float32 soft memberships (summing to 1) of ``content`` (``H x W x 3`` in
-    [0, 1]) in the clusters ``centres`` (``K x 5``); with ``labels`` (``H x W`` int), only the
-    clusters of the pixel's own label (cluster ``k`` belongs to label ``k // per_label``)."""
-    f = _features(content)
+def memberships(f: np.ndarray, centres: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+    """``K x H x W`` float32 soft memberships (summing to 1) of the pixels with features ``f``
+    (``H x W x 5``, :func:`_features`) in the clusters ``centres`` (``K x 5``); with
+    ``labels`` (``H x W`` int), only the clusters of the pixel's own label (cluster ``k``
+    belongs to label ``k // per_label``)."""
     d2 = np.stack([((f - c.astype(np.float32)) ** 2).sum(-1) for c in centres])  # K x H x W
     if labels is not None:
         per = len(centres) // (int(labels.max()) + 1)
@@ -79,11 +79,11 @@ def memberships(content: np.ndarray, centres: np.ndarray, labels: np.ndarray | N
     return m / m.sum(0, keepdims=True)
 
 
-def cluster(content: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> np.ndarray:
-    """``K x 5`` cluster centres of the content's features (per label when given)."""
+def cluster(features: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> np.ndarray:
+    """``K x 5`` cluster centres of the features ``H x W x 5`` (per label when given)."""
     from scipy.cluster.vq import kmeans2
 
-    f = _features(content).reshape(-1, 5)
+    f = features.reshape(-1, 5)
     groups = (
         [np.ones(len(f), bool)]
         if labels is None
@@ -183,7 +183,8 @@ def grade(
     if labels is not None:  # the partition matters, not the ids: number the labels 0..n-1
         labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
     ls = None if labels is None else resize(labels, small, "nearest")
-    centres = cluster(cs, ls)
-    maps = fit_field(cs, rs, memberships(cs, centres, ls), node_spacing(locality))
+    fs = _features(cs)
+    centres = cluster(fs, ls)
+    maps = fit_field(cs, rs, memberships(fs, centres, ls), node_spacing(locality))
     lab_full = None if labels is None else resize(labels, (h, w), "nearest")
-    return apply_field(content, memberships(content, centres, lab_full), maps)
+    return apply_field(content, memberships(_features(content), centres, lab_full), maps)
