@@ -24,10 +24,17 @@ def boxes(n: int = N, width: int = W):
 
 
 def make_clip(photo: np.ndarray, path, size: tuple[int, int] = (W, H), n: int = N) -> None:
+    """H.264 in ``.mp4``/``.mov``; in ``.mkv``, lossless FFV1, whose frames are the same on
+    every run (x264's are not, even on one thread: measured here, the input's flicker varied
+    by 3e-5 from run to run)."""
     w, h = size
     src = Image.fromarray((photo * 255 + 0.5).astype(np.uint8))
+    lossless = str(path).endswith(".mkv")
     with av.open(str(path), "w") as out:
-        v = out.add_stream("libx264", rate=FPS, options={"crf": "12"})
+        if lossless:
+            v = out.add_stream("ffv1", rate=FPS)
+        else:
+            v = out.add_stream("libx264", rate=FPS, options={"crf": "12"})
         v.width, v.height, v.pix_fmt = w, h, "yuv420p"
         a = out.add_stream("aac", rate=44100)
         for i, (x0, y0, s) in enumerate(boxes(n, w)):
@@ -52,9 +59,9 @@ def frames_of(path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24").astype(np.float32) / 255 for f in c.decode(video=0)]
 
 
-def warp_error(frames: list[np.ndarray]) -> float:
+def warp_error(frames: list[np.ndarray], every: int = 6) -> float:
     """Mean |frame t - frame t-1 warped onto t| with the known motion (inner pixels; a
-    clip made by :func:`make_clip`, any size and length)."""
+    clip made by :func:`make_clip`, any size and length), over every ``every``-th pair."""
     from scipy.ndimage import map_coordinates
 
     h, w = frames[0].shape[:2]
@@ -63,7 +70,7 @@ def warp_error(frames: list[np.ndarray]) -> float:
     yy, xx = np.mgrid[margin : h - margin : step, margin : w - margin : step].astype(np.float64)
     i0 = margin // step
     errs = []
-    for t in range(1, len(frames), 6):
+    for t in range(1, len(frames), every):
         (x1, y1, s1), (x0, y0, s0) = b[t], b[t - 1]
         px, py = x1 + s1 * xx, y1 + s1 * yy  # photo coordinates of frame t's pixels
         u, v = (px - x0) / s0, (py - y0) / s0  # ... in frame t-1
@@ -126,24 +133,29 @@ def test_video_frames_mode_transfers_every_frame_and_the_anchor_cuts_flicker(
     tmp_path, highres, dpst
 ):
     """Frames mode (real decoders, a small clip): every frame restyled by the full transfer;
-    anchoring each frame's colours to the keyframe look adds less flicker than without."""
+    anchoring each frame's colours to the keyframe look adds less flicker than without.
+
+    Measured per pixel (``--locality 1``), where each frame's own solve can flicker; at the
+    default locality the grade is already smooth and the anchor removes less (0.3/255 here,
+    against 3/255 per pixel). Flicker is measured over every frame pair of a lossless clip
+    (it was two sampled pairs of an H.264 clip, whose frames vary from run to run)."""
     photo = load_image(highres / "iphone_hdr_YES.jpg")[:1400, :2400]
-    clip, n = tmp_path / "small.mp4", 13
+    clip, n = tmp_path / "small.mkv", 13
     make_clip(photo, clip, (224, 128), n)
     style = dpst / "style" / "09.png"
     added = {}
     for flag in ("--stabilise", "--no-stabilise"):
         out = tmp_path / f"out{flag}.mp4"
         args = ["video", str(clip), str(style), "-o", str(out), "--mode", "frames"]
-        res = CliRunner().invoke(app, [*args, "--keyframes", "2", flag])
+        res = CliRunner().invoke(app, [*args, "--keyframes", "2", "--locality", "1", flag])
         assert res.exit_code == 0, res.output
         with av.open(str(out)) as c:
             assert c.streams.video[0].average_rate == FPS and len(c.streams.audio) == 1
         ins, outs = frames_of(clip), frames_of(out)
         assert len(outs) == n and outs[0].shape == (128, 224, 3)
         assert np.abs(outs[0] - ins[0]).mean() > 5 / 255  # restyled
-        added[flag] = warp_error(outs) - warp_error(ins)
-    assert added["--stabilise"] < added["--no-stabilise"], added
+        added[flag] = warp_error(outs, every=1) - warp_error(ins, every=1)
+    assert added["--stabilise"] < added["--no-stabilise"] - 1 / 255, added
 
 
 def test_video_mode_is_checked_before_work(tmp_path, clip):

@@ -8,8 +8,12 @@ to the dataset leaves the pairs of the others as they were.
 
 Outputs mirror the content tree: ``OUT_DIR/<folder>/<content stem>__<style>.<ext>``, where
 ``<style>`` is the style's path inside STYLE_DIR without extension, ``/`` written as ``-``
-(``keep_names``: ``<content stem>.<ext>``, one style per content). An output is finished when
-its file exists (atomic writes); a rerun skips finished outputs and redoes the rest.
+(``keep_names``: ``<content stem>.<ext>``, one style per content). Names are unique by
+construction: where two images would give the same name part (``a.png`` and ``a.jpg`` in one
+folder, styles ``x.jpg`` and ``x.png``), both keep their extension in it (``a.png__x.jpg.png``;
+:func:`name_parts`), and any name still shared (``a__b`` + ``c`` against ``a`` + ``b__c``) is
+refused before any work. An output is finished when its file exists (atomic writes); a rerun
+skips finished outputs and redoes the rest.
 
 Label maps (:mod:`photostyle.batch.label_spaces`) are found by relative path (see
 :func:`find_label`), read as ids (index or palette PNG/TIFF) and mapped to the groups of a
@@ -42,8 +46,6 @@ STEM_RULES = (
     ("_leftImg8bit", "_gtFine_labelTrainIds"),
     ("_leftImg8bit", "_gtCoarse_labelIds"),
 )
-#: Pillow modes read as ids: 8-bit index, palette (the index, not its colour), 16/32-bit.
-ID_MODES = ("L", "P", "I", "I;16", "I;16B", "I;16L")
 
 
 def find_images(root: Path) -> list[Path]:
@@ -89,30 +91,30 @@ class LabelMapping:
         """Group map (``H x W`` int32) of label file ``path`` for an image of ``shape``, and
         the fraction of ignored pixels. Ignored pixels get a label of their own per side, which
         never pairs (the region rule gives them the whole style)."""
-        from photostyle.files.images import DEFAULT_MAX_PIXELS, _open_checked
+        from photostyle.files.label_ids import read_ids
         from photostyle.labels import fit_to
 
         space = self.content if side == "content" else self.style
         names = self.names
         ignored = len(names) + (side == "style")
         table = space.lookup({n: i for i, n in enumerate(names)}, ignored)
-        im = _open_checked(path, DEFAULT_MAX_PIXELS)
-        if im.mode not in ID_MODES:
-            raise ImageError(f"{path}: label maps must be index or palette images, not {im.mode}")
         try:
-            ids = fit_to(np.asarray(im, dtype=np.int64), shape, str(path))
+            ids = fit_to(read_ids(path), shape, str(path))
         except ValueError as exc:
             raise ImageError(str(exc)) from None
-        uniq = np.unique(ids)
-        unknown = [int(i) for i in uniq if i >= len(table) or table[i] < 0]
-        if unknown and self.unknown == "error":
+        # the ids present, looked up one by one: memory in proportion to them, not the largest
+        present, where = np.unique(ids, return_inverse=True)
+        known = (present >= 0) & (present < len(table))
+        groups = np.full(len(present), -1, np.int64)
+        groups[known] = table[present[known]]
+        unknown = present[groups < 0]
+        if len(unknown) and self.unknown == "error":
             more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
             raise ImageError(
-                f"{path}: label id {unknown[0]}{more} is not in label space {space.name}"
+                f"{path}: label id {int(unknown[0])}{more} is not in label space {space.name}"
             )
-        table = np.concatenate([table, np.full(max(0, int(uniq[-1]) + 1 - len(table)), -1)])
-        table[table < 0] = ignored
-        out = table[ids].astype(np.int32)
+        groups[groups < 0] = ignored
+        out = groups[where].reshape(ids.shape).astype(np.int32)
         return out, float((out == ignored).mean())
 
 
@@ -128,12 +130,30 @@ class PairJob:
     style_labels: Path | None = None
 
 
-def output_name(content_rel: Path, style_rel: Path | None, ext: str) -> Path:
-    """Relative output path (see the module docstring); ``style_rel=None``: keep the name."""
-    if style_rel is None:
-        return content_rel.parent / (content_rel.stem + ext)
-    tag = style_rel.with_suffix("").as_posix().replace("/", "-")
-    return content_rel.parent / f"{content_rel.stem}__{tag}{ext}"
+def name_parts(rels: list[Path], folder_wise: bool) -> dict[Path, str]:
+    """Each image's part of an output name: its path without the extension (``folder_wise``:
+    its stem, for outputs in the same folder; else ``/`` written as ``-``), but with the
+    extension where two images would share that part (``a.png`` and ``a.jpg``; compared
+    without case, as on case-insensitive disks)."""
+
+    def part(rel: Path, keep_ext: bool) -> str:
+        name = rel.name if keep_ext else rel.stem
+        return name if folder_wise else (rel.parent / name).as_posix().replace("/", "-")
+
+    def key(rel: Path) -> tuple[str, str]:
+        return (rel.parent.as_posix() if folder_wise else "", part(rel, False).casefold())
+
+    counts: dict[tuple[str, str], int] = {}
+    for rel in rels:
+        counts[key(rel)] = counts.get(key(rel), 0) + 1
+    return {rel: part(rel, counts[key(rel)] > 1) for rel in rels}
+
+
+def output_name(content_rel: Path, content_part: str, style_part: str | None, ext: str) -> Path:
+    """Relative output path (see the module docstring); ``style_part=None``: keep the name."""
+    if style_part is None:
+        return content_rel.parent / (content_part + ext)
+    return content_rel.parent / f"{content_part}__{style_part}{ext}"
 
 
 def run_pair(job: PairJob, options: dict, threads: int | None = None) -> tuple[PairJob, dict]:
@@ -165,7 +185,7 @@ def run_pair(job: PairJob, options: dict, threads: int | None = None) -> tuple[P
         job.output.parent.mkdir(parents=True, exist_ok=True)
         labels_beside(job, options.get("labels_out"))  # first: a finished output has its labels
         write_result(job.output, result.image, job.content, options["output"])
-    except (ImageError, ValueError, FileNotFoundError) as exc:
+    except (ImageError, ValueError, OSError) as exc:  # OSError: a folder we cannot write
         record.pop("output", None)
         record["error"] = " ".join(str(exc).split())
         return job, record

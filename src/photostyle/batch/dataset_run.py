@@ -3,11 +3,13 @@ per-image errors found before any work, the run with its manifest."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from photostyle.batch import manifest as manifests
 from photostyle.batch.dataset import (
     LabelMapping,
     PairJob,
@@ -15,6 +17,7 @@ from photostyle.batch.dataset import (
     find_images,
     find_label,
     labels_beside,
+    name_parts,
     output_name,
     run_pair,
 )
@@ -37,6 +40,7 @@ class DatasetSpec:
     keep_names: bool = False
     content_labels: Path | None = None
     style_labels: Path | None = None
+    repair_manifest: bool = False
 
 
 @dataclass
@@ -80,23 +84,51 @@ def check_spec(spec: DatasetSpec) -> tuple[list[Path], list[Path]]:
         )
     if spec.keep_names and spec.per_content != 1:
         raise ImageError("--keep-names needs --per-content 1 (one output per content)")
+    check_out_dir(spec.out_dir)
+    if not spec.repair_manifest:
+        manifests.check(spec.out_dir / NAME)
     return contents, styles
+
+
+def check_out_dir(out: Path) -> None:
+    """:class:`ImageError` unless outputs can be written under ``out``: it (or, when it does
+    not exist yet, its nearest existing parent) is a folder we can create files in, and its
+    manifest, when there is one, can be appended to. Creates nothing that stays."""
+    import tempfile
+
+    folder = out
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ImageError(f"{out}: cannot make the output folder ({folder} is a file)")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if (out / NAME).exists():
+            os.close(os.open(out / NAME, os.O_WRONLY | os.O_APPEND))
+    except OSError as exc:
+        where = out / NAME if (out / NAME).exists() else folder
+        raise ImageError(f"{where}: cannot write there ({exc.strerror})") from None
 
 
 def plan(spec: DatasetSpec) -> Plan:
     """Every (content, drawn style) pair as a job; finished outputs and per-pair errors apart."""
     contents, styles = check_spec(spec)
+    content_parts, style_parts = name_parts(contents, True), name_parts(styles, False)
     out = Plan()
     style_labels = {}
+    made: dict[str, dict] = {}
     for rel in contents:
         for k in draw_styles(rel.as_posix(), spec.per_content, len(styles), spec.seed):
             srel = styles[k]
-            orel = output_name(rel, None if spec.keep_names else srel, spec.ext)
+            style_part = None if spec.keep_names else style_parts[srel]
+            orel = output_name(rel, content_parts[rel], style_part, spec.ext)
             record = {
                 "content": rel.as_posix(),
                 "style": srel.as_posix(),
                 "output": orel.as_posix(),
             }
+            _unique(made, record)
             content, style = spec.content_dir / rel, spec.style_dir / srel
             labels = (None, None)
             try:
@@ -118,9 +150,20 @@ def plan(spec: DatasetSpec) -> Plan:
                 out.errors.append({**record, "error": str(exc)})
                 continue
             job = PairJob(content, style, spec.out_dir / orel, record, *labels)
-            remove_stale(job.output)  # a temporary file left by a killed run
             (out.finished if job.output.is_file() else out.jobs).append(job)
     return out
+
+
+def _unique(made: dict[str, dict], record: dict) -> None:
+    """Refuse (before any work) an output name that a second pair would write as well."""
+    key = record["output"].casefold()
+    if key in made:
+        first = made[key]
+        raise ImageError(
+            f"{first['content']} + {first['style']} and {record['content']} + "
+            f"{record['style']} would both be written as {record['output']}; rename one"
+        )
+    made[key] = record
 
 
 @dataclass
@@ -153,9 +196,14 @@ def run_dataset(
     "labels": LabelMapping or None, "labels_out": None | "copy" | "link"}``.
     """
     t0 = time.perf_counter()
+    p = plan(spec)  # every check, before anything is written
     spec.out_dir.mkdir(parents=True, exist_ok=True)
+    if spec.repair_manifest:
+        manifests.repair(spec.out_dir / NAME)
     manifest = Manifest(spec.out_dir / NAME)
-    p = plan(spec)
+    manifest.forget({job.record["output"] for job in p.jobs})  # redone: listed once, anew
+    for job in p.jobs:
+        remove_stale(job.output)  # a temporary file left by a killed run
     summary = DatasetSummary(skipped=len(p.finished), failed=len(p.errors))
     for job in p.finished:  # renamed into place, but killed before its manifest line
         if job.record["output"] not in manifest.outputs:

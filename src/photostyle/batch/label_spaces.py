@@ -129,9 +129,11 @@ def load_label_space(spec: str | os.PathLike) -> LabelSpace:
         names = ", ".join(BUILT_IN)
         raise ValueError(f"label space {spec}: not one of {names}, nor a .json file")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8-sig"))  # a BOM from Notepad is fine
     except OSError as exc:
         raise ValueError(f"{p}: cannot read the label space ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{p}: not a label space (binary data, not UTF-8 JSON text)") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(data, dict) or not data:

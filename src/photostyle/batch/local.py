@@ -72,7 +72,7 @@ def read_pairs(
     if not path.is_file():
         raise ImageError(f"{path}: CSV file not found")
     try:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # spreadsheets write a BOM
             reader = csv.DictReader(f)
             rows = list(reader)
             header = [h.strip() for h in reader.fieldnames or []]

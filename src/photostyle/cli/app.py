@@ -144,14 +144,15 @@ def _run_batch(
     from tqdm import tqdm
 
     from photostyle.batch.local import run_batch
+    from photostyle.errors import one_line
 
     for e in errors:
-        typer.echo(f"error: {e} (row skipped)", err=True)
+        typer.echo(f"error: {one_line(e)} (row skipped)", err=True)
     bar = tqdm(total=sum(not j.output.is_file() for j in jobs), unit="pair", file=sys.stderr)
 
     def on_result(job: object, err: str | None) -> None:
         if err:
-            tqdm.write(f"error: {err} (row skipped)", file=sys.stderr)
+            tqdm.write(f"error: {one_line(err)} (row skipped)", file=sys.stderr)
         bar.update(1)
 
     try:

@@ -52,6 +52,14 @@ def dataset(
     keep_names: Annotated[
         bool, o.option("--keep-names", panel=o.OUTPUT, help="outputs named like their content")
     ] = False,
+    repair_manifest: Annotated[
+        bool,
+        o.option(
+            "--repair-manifest",
+            panel=o.OUTPUT,
+            help="a damaged OUT/manifest.jsonl: keep its good lines, move it aside",
+        ),
+    ] = False,
     bit_depth: o.BitDepthOption = o.BitDepth.AUTO,
     quality: o.QualityOption = 95,
     strip_metadata: o.StripMetadataOption = False,
@@ -79,6 +87,7 @@ def _plan(a: dict) -> tuple[object, dict]:
     spec = DatasetSpec(
         a["content_dir"], a["styles"], a["out"], a["per_content"], a["seed"],
         "." + a["out_format"].value, a["keep_names"], a["content_labels"], a["style_labels"],
+        a["repair_manifest"],
     )  # fmt: skip
     transfer = a["options"]
     output = OutputOptions(a["bit_depth"].value, a["quality"], a["strip_metadata"]).check()
@@ -115,6 +124,7 @@ def _run(spec: object, options: dict, workers: int, address: str | None, use_ray
     from tqdm import tqdm
 
     from photostyle.batch.dataset_run import run_dataset
+    from photostyle.errors import one_line
 
     bar = None
 
@@ -129,7 +139,7 @@ def _run(spec: object, options: dict, workers: int, address: str | None, use_ray
 
     def on_result(record: dict) -> None:
         if "error" in record:
-            line = f"error: {record['content']} + {record['style']}: {record['error']}"
+            line = one_line(f"error: {record['content']} + {record['style']}: {record['error']}")
             (tqdm.write(line, file=sys.stderr) if bar else typer.echo(line, err=True))
         if bar is not None:
             bar.update(1)

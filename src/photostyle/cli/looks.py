@@ -93,7 +93,7 @@ def apply(
         raise typer.Exit(2)
 
 
-@o.with_transfer_options("work_mp", "device")
+@o.with_transfer_options("locality", "work_mp", "device")
 def video(
     source: Annotated[Path, typer.Argument(help="video to restyle (.mp4, .mov, .mkv ...)")],
     style: Annotated[Path, typer.Argument(help="photo whose look to copy")],

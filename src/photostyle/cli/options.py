@@ -179,11 +179,16 @@ def transfer_options(**values: object) -> TransferOptions:
     """The :class:`TransferOptions` of a command's values; a bad one raises ``ValueError``
     with the option's command-line name (``--lam must be ...``)."""
     try:
-        return TransferOptions(**values)
+        options = TransferOptions(**values)
+        if options.device != "auto":  # one that this machine has (imports torch only then)
+            from photostyle.device import resolve_device
+
+            resolve_device(options.device)
+        return options
     except ValueError as exc:
         message = str(exc)
         for name in TransferOptions.names():
-            if message.startswith(name + " "):
+            if message.startswith(name + " "):  # "device cuda: ..." -> "--device cuda: ..."
                 message = "--" + name.replace("_", "-") + message[len(name) :]
                 break
         raise ValueError(message) from None
@@ -223,7 +228,9 @@ def check_lut_path(path: Path, size: int, *inputs: Path | None) -> None:
 
 def fail(message: str) -> None:
     """Print a one-line error and exit with code 2."""
-    typer.echo(f"error: {' '.join(str(message).split())}", err=True)
+    from photostyle.errors import one_line
+
+    typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(2)
 
 

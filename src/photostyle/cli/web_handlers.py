@@ -85,36 +85,78 @@ def run_transfer(
     (see :mod:`photostyle.progress`). Raises ``ValueError`` / :class:`ImageError` with a
     one-line message on bad input.
     """
-    from photostyle.options import TransferOptions
-    from photostyle.pipeline import transfer
-
     t_start = time.perf_counter()
     if content_file is None or style_file is None:
         raise ValueError("upload a content photo and a style photo")
     if out_format not in DOWNLOAD_FORMATS:
         raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
-    cm, sm = _path(content_mask), _path(style_mask)
-    options = TransferOptions(
-        smoothing=smoothing, lam=float(10.0**log10_lam), max_side=int(max_side),
-        auto_labels=bool(auto_labels) and cm is None, colour_fix=bool(colour_fix),
-        detail_match=bool(detail_match), work_mp=float(work_mp), strength=float(strength),
-        locality=float(locality),
-    )  # fmt: skip
-    c = load_image(_path(content_file), max_pixels=max_pixels)
-    s = load_image(_path(style_file), max_pixels=max_pixels)
+    settings = (smoothing, log10_lam, max_side, auto_labels, colour_fix, detail_match, work_mp)
+    settings += (strength, locality)
+    uploads = [_path(f) for f in (content_file, style_file, content_mask, style_mask)]
+    try:
+        options = _options(*settings, masked=uploads[2] is not None)
+        return _transfer(uploads, options, out_format, max_pixels, progress, t_start)
+    except (ImageError, ValueError) as exc:
+        kind = ImageError if isinstance(exc, ImageError) else ValueError
+        raise kind(user_message(exc, uploads, max_pixels)) from None
+
+
+def _options(
+    smoothing: str, log10_lam: float, max_side: float, auto_labels: bool, colour_fix: bool,
+    detail_match: bool, work_mp: float, strength: float, locality: float, masked: bool,
+) -> object:  # fmt: skip
+    """The :class:`TransferOptions` of the page's settings; ``ValueError`` (one line) for a
+    value the page should not send (a slider's bounds bypassed: lam 1e1000 overflows)."""
+    from photostyle.options import TransferOptions
+
+    try:
+        return TransferOptions(
+            smoothing=smoothing, lam=float(10.0 ** float(log10_lam)), max_side=int(max_side),
+            auto_labels=bool(auto_labels) and not masked, colour_fix=bool(colour_fix),
+            detail_match=bool(detail_match), work_mp=float(work_mp), strength=float(strength),
+            locality=float(locality),
+        )  # fmt: skip
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"settings: {exc}") from None
+
+
+def user_message(exc: Exception, uploads: list[str | None], max_pixels: int) -> str:
+    """An error as the page's user should read it: each upload named by its own file name,
+    not the server's temporary path, and the pixel limit as this server's."""
+    message = str(exc)
+    for path in sorted(filter(None, uploads), key=len, reverse=True):
+        message = message.replace(path, Path(path).name)
+    limit = f"the limit of {max_pixels / 1e6:.1f} MP"
+    return message.replace(limit, f"this server's limit of {max_pixels / 1e6:.1f} MP")
+
+
+def _transfer(
+    uploads: list[str | None],
+    options: object,
+    out_format: str,
+    max_pixels: int,
+    progress: Callable[..., None] | None,
+    t_start: float,
+) -> tuple:
+    from photostyle.pipeline import transfer
+
+    content_file, style_file, cm, sm = uploads
+    c = load_image(content_file, max_pixels=max_pixels)
+    s = load_image(style_file, max_pixels=max_pixels)
     t0 = time.perf_counter()
     result = transfer(c, s, options, content_labels=cm, style_labels=sm, progress=progress).image
     dt = time.perf_counter() - t0
     from photostyle.files.output import OutputOptions, write_result
 
     ext, depth = DOWNLOAD_FORMATS[out_format]
-    name = f"{Path(_path(content_file)).stem}_photostyle{ext}"
+    name = f"{Path(content_file).stem}_photostyle{ext}"
     out = Path(tempfile.mkdtemp(prefix="photostyle_")) / name
-    write_result(out, result, _path(content_file), OutputOptions(bit_depth=depth))
+    write_result(out, result, content_file, OutputOptions(bit_depth=depth))
     h, w = result.shape[:2]
     total = time.perf_counter() - t_start
+    smoothing = options.smoothing.value
     info = f"result {w}x{h} in {total:.1f} s ({smoothing} smoothing; transfer {dt:.1f} s)"
-    look_job = (c, result, s, f"photostyle {Path(_path(style_file)).stem}", float(strength))
+    look_job = (c, result, s, f"photostyle {Path(style_file).stem}", options.strength)
     return (c, result), side_by_side([c, s, result]), str(out), info, (str(out), look_job)
 
 

@@ -76,8 +76,7 @@ def _open_checked(path: Path, max_pixels: int, decode: bool = True) -> Image.Ima
         if w * h > max_pixels:
             raise ImageError(
                 f"{path}: image is {w}x{h} = {w * h / 1e6:.1f} MP, over the limit of "
-                f"{max_pixels / 1e6:.1f} MP (refused before decoding; raise max_pixels "
-                "to allow it)"
+                f"{max_pixels / 1e6:.1f} MP (refused before decoding)"
             )
         if w == 0 or h == 0:
             raise ImageError(f"{path}: image has zero size ({w}x{h})")
