@@ -159,6 +159,8 @@ def with_transfer_options(*names: str) -> Callable[[Callable], Callable]:
         def run(*args: object, **kwargs: object) -> object:
             values = {n: kwargs.pop(n) for n in names}
             count = values.pop("label_count", None)
+            if count is not None and not 1 <= count <= defaults.MAX_AUTO_LABELS:
+                fail(f"--label-count must be 1..{defaults.MAX_AUTO_LABELS}, got {count}")
             if "auto_labels" in values:
                 values["auto_labels"] = count if count is not None else values["auto_labels"]
             try:
