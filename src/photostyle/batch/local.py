@@ -14,6 +14,7 @@ problem, duplicate output name) is reported and skipped; the other rows still ru
 from __future__ import annotations
 
 import csv
+import io
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -71,15 +72,11 @@ def read_pairs(
     path, out_dir = Path(csv_path), Path(out_dir)
     if not path.is_file():
         raise ImageError(f"{path}: CSV file not found")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:  # spreadsheets write a BOM
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            header = [h.strip() for h in reader.fieldnames or []]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImageError(f"{path}: not a readable CSV ({exc})") from None
+    rows, header = _read_csv(path)
     if not {"content", "style"} <= set(header):
         raise ImageError(f"{path}: needs a header with columns content,style (got {header})")
+    if not rows:
+        raise ImageError(f"{path}: no pairs (a header and no rows)")
     base = path.parent
     jobs: list[Job] = []
     errors: list[str] = []
@@ -93,12 +90,36 @@ def read_pairs(
     return jobs, errors
 
 
+def _read_csv(path: Path) -> tuple[list[dict], list[str]]:
+    """The rows and header of a CSV as spreadsheets save it: UTF-8 with or without a BOM, or
+    Windows-1252 (Excel's plain "CSV"); CRLF; quoted fields; comma, semicolon (locales that
+    write decimal commas) or tab between fields, whichever the header uses."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ImageError(f"{path}: not a readable CSV (not UTF-8 or Windows-1252)") from None
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ImageError(f"{path}: not a readable CSV ({exc})") from None
+    return rows, [h.strip() for h in reader.fieldnames or []]
+
+
 def _job(i: int, row: dict[str, str], base: Path, out_dir: Path, seen: dict[Path, int]) -> Job:
     def resolve(key: str) -> Path | None:
         v = row.get(key, "")
         if not v:
             return None
         p = Path(v) if Path(v).is_absolute() else base / v
+        if p.is_dir():
+            raise ValueError(f"{key} {v}: is a folder, not an image file")
         if not p.is_file():
             raise ValueError(f"{key} {v}: file not found")
         return p

@@ -100,11 +100,29 @@ def _pillow_errors(path: Path) -> Iterator[None]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(f"{path}: refused as a possible decompression bomb ({exc})") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file (format not recognised)") from None
+        raise ImageError(f"{path}: {_unidentified(path)}") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"{path}: truncated or corrupt image ({exc})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = old_limit
+
+
+def _unidentified(path: Path) -> str:
+    """Why Pillow could not identify ``path``: a TIFF of samples it does not read (32-bit
+    float from HDR tools, ...) is named as such; anything else is not an image file."""
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic in (b"II*\0", b"MM\0*"):
+        try:
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                page = tif.pages[0]
+                what = f"{page.dtype} samples, {page.samplesperpixel} per pixel"
+        except Exception:  # noqa: BLE001 (tifffile raises its own types)
+            what = "samples of a kind it cannot read"
+        return f"a TIFF of {what}, not readable here (save it with 8 or 16-bit integer samples)"
+    return "not an image file (format not recognised)"
 
 
 def pil_to_array(im: Image.Image, name: str = "image") -> np.ndarray:
@@ -192,10 +210,12 @@ def check_output_path(path: str | os.PathLike) -> Path:
     and an existing, writable folder. Returns ``path`` as a :class:`Path`.
 
     Raises:
-        ImageError: unsupported extension, missing folder, folder not writable, or ``path`` is
-            a directory.
+        ImageError: ``path`` is a folder, unsupported extension, missing folder, folder not
+            writable, or an existing file there is read-only (locked).
     """
     p = Path(path)
+    if p.is_dir():
+        raise ImageError(f"{p}: is a folder; give a file name, such as {p / 'result.png'}")
     if p.suffix.lower() not in SAVE_FORMATS:
         raise ImageError(
             f"{p}: unsupported output extension {p.suffix!r} "
@@ -204,10 +224,10 @@ def check_output_path(path: str | os.PathLike) -> Path:
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise ImageError(f"{p}: output folder {folder} does not exist")
-    if p.is_dir():
-        raise ImageError(f"{p}: is a directory")
     if not os.access(folder, os.W_OK):
         raise ImageError(f"{p}: output folder {folder} is not writable")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise ImageError(f"{p}: the file is read-only; choose another name or unlock it")
     return p
 
 
