@@ -36,7 +36,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server_log(tmp_path_factory) -> Path:
+    """The server's stderr (its log)."""
+    return tmp_path_factory.mktemp("serve") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def server(server_log):
     for mod in ("gradio", "playwright"):
         try:
             __import__(mod)
@@ -48,7 +54,7 @@ def server():
     proc = subprocess.Popen(
         [sys.executable, "-m", "photostyle", "serve", "--port", str(port), "--max-file-mb", "5"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=server_log.open("w"),
     )
     deadline = time.monotonic() + 180
     while True:
@@ -208,3 +214,26 @@ def test_stream_reports_stages_while_the_work_runs():
 
     with pytest.raises(ValueError, match="not an image"):
         list(stream(bad, poll_s=0.05))
+
+
+@pytest.mark.slow
+def test_settings_past_the_page_are_refused_without_a_crash_in_the_log(server, server_log):
+    """A client without the page (gradio's own client here) sends values past the sliders'
+    bounds and choices not listed: each is refused in one line naming the setting, and the
+    server's log has no traceback (gradio's own checks raised before the handler, logged)."""
+    from gradio_client import Client, handle_file
+
+    client = Client(server + "/", verbose=False)
+    files = [handle_file(str(DEMO / "coffee.png")), handle_file(str(DEMO / "rocket.jpg"))]
+    base = [*files, None, None, False, "guided", -4.0, 128, True, True, 1.0, "PNG", 1.0, 0.35]
+    for index, value, needle in (
+        (6, 1000.0, "log10_lam must be in -6..-1, got 1000"),
+        (7, 99999, "max_side must be in 64..1024"),
+        (5, "bilateral", "smoothing must be exact, guided or none"),
+        (11, "GIF", "download format must be one of"),
+    ):
+        args = list(base)
+        args[index] = value
+        with pytest.raises(Exception, match=needle):
+            client.predict(*args, api_name="/handler")
+    assert "Traceback" not in server_log.read_text()

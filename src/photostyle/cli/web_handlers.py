@@ -32,6 +32,15 @@ DOWNLOAD_FORMATS = {
     "TIFF 16-bit": (".tif", "16"),
     "WebP": (".webp", "8"),
 }
+#: The bounds of the page's sliders, checked again here: a request made without the page (an
+#: API client, an edited request) may send any value.
+SLIDERS = {
+    "log10_lam": (-6.0, -1.0),
+    "max_side": (64, 1024),
+    "work_mp": (0.0, 4.0),
+    "strength": (0.0, 1.0),
+    "locality": (0.0, 1.0),
+}
 #: Long side of the upload previews.
 PREVIEW_SIDE = 512
 DEFAULT_MAX_FILE_MB = 30
@@ -109,6 +118,16 @@ def _options(
     value the page should not send (a slider's bounds bypassed: lam 1e1000 overflows)."""
     from photostyle.options import TransferOptions
 
+    values = {"log10_lam": log10_lam, "max_side": max_side, "work_mp": work_mp}
+    values |= {"strength": strength, "locality": locality}
+    for name, value in values.items():
+        low, high = SLIDERS[name]
+        try:
+            inside = low <= float(value) <= high
+        except (TypeError, ValueError):
+            inside = False
+        if not inside:
+            raise ValueError(f"settings: {name} must be in {low:g}..{high:g}, got {value!r}")
     try:
         return TransferOptions(
             smoothing=smoothing, lam=float(10.0 ** float(log10_lam)), max_side=int(max_side),

@@ -21,6 +21,7 @@ from photostyle.cli.web_handlers import (  # noqa: F401 (the app's public helper
     DEFAULT_MAX_FILE_MB,
     DEFAULT_MAX_PIXELS,
     DOWNLOAD_FORMATS,
+    SLIDERS,
     fit_look,
     preview,
     run_transfer,
@@ -85,6 +86,22 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             return gr.skip(), f"{info_line}; look not fitted: {exc}"
         return path, f"{info_line}; look (.cube) fitted in {seconds:.1f} s"
 
+    def lenient(component: type) -> type:
+        """``component`` whose input check is the handler's: gradio's own (a value past a
+        slider's bounds, a choice not listed) raises before the handler and logs a traceback
+        on the server; the handler refuses the same values in one line, logging nothing."""
+
+        class Lenient(component):
+            def preprocess(self, payload: object) -> object:
+                try:
+                    return super().preprocess(payload)
+                except gr.Error:
+                    return payload
+
+        return Lenient
+
+    Slider, Radio, Dropdown = lenient(gr.Slider), lenient(gr.Radio), lenient(gr.Dropdown)
+
     with gr.Blocks(title="photostyle") as app:
         gr.Markdown(
             "# photostyle\nPhotorealistic style transfer: the content photo takes the light "
@@ -103,32 +120,40 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 cmask = gr.File(label="Content mask (optional)", elem_id="content_mask")
                 smask = gr.File(label="Style mask (optional)", elem_id="style_mask")
             auto = gr.Checkbox(label="Automatic labels (when no masks)", value=False)
-            smoothing = gr.Radio(["exact", "guided", "none"], value="exact", label="Smoothing")
-            lam = gr.Slider(-6, -1, value=-4, step=0.25, label="log10 lambda (smoothing)")
-            max_side = gr.Slider(64, 1024, value=512, step=32, label="Max side for stylization")
+            smoothing = Radio(["exact", "guided", "none"], value="exact", label="Smoothing")
+            lam = Slider(
+                *SLIDERS["log10_lam"], value=-4, step=0.25, label="log10 lambda (smoothing)"
+            )
+            max_side = Slider(
+                *SLIDERS["max_side"], value=512, step=32, label="Max side for stylization"
+            )
             colour_fix = gr.Checkbox(
                 label="Colour fix (match the style's colours)", value=DEFAULT_COLOUR_FIX
             )
             detail_match = gr.Checkbox(
                 label="Detail match (match the style's local contrast)", value=DEFAULT_DETAIL_MATCH
             )
-            work_mp = gr.Slider(
-                0,
-                4,
+            work_mp = Slider(
+                *SLIDERS["work_mp"],
                 value=DEFAULT_WORK_MP,
                 step=0.25,
                 label="Working resolution (MP): the look is solved at this size and carried "
                 "to full size (0 = full size, paper's lambda)",
             )
-            strength = gr.Slider(
-                0, 1, value=DEFAULT_STRENGTH, step=0.05, label="Strength (0 = the content)"
+            strength = Slider(
+                *SLIDERS["strength"],
+                value=DEFAULT_STRENGTH,
+                step=0.05,
+                label="Strength (0 = the content)",
             )
             grade_help = (
                 "Locality: 0 = one colour grade per material for the whole photo, higher = "
                 "the grade varies more in space, 1 = per pixel (may paint)"
             )
-            locality = gr.Slider(0, 1, value=DEFAULT_LOCALITY, step=0.05, label=grade_help)
-            out_format = gr.Dropdown(
+            locality = Slider(
+                *SLIDERS["locality"], value=DEFAULT_LOCALITY, step=0.05, label=grade_help
+            )
+            out_format = Dropdown(
                 list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
             )
         go = gr.Button("Transfer", variant="primary", elem_id="run")

@@ -1,0 +1,201 @@
+"""Web app (``photostyle serve``): upload a content and a style photo, get the restyled photo.
+
+A gradio Blocks app around :func:`photostyle.transfer`: drag-and-drop uploads (content, style,
+optional masks), automatic-labels toggle, smoothing method, lambda on a log scale, max side;
+the result is shown with a before/after slider and a side-by-side strip, with a download
+button (PNG) as soon as the transfer is done; while it runs the status line shows the stage
+and the exact solve's time left, and when it is done the whole time. The look (.cube) is
+fitted after the result is on screen, never before it. Uploads larger than ``max_file_mb``
+are refused by the server; images over ``max_pixels`` or unreadable files show a one-line
+error in the page. Requests are queued
+and run one at a time (the model is shared; CPU inference uses all cores).
+
+Gradio is an optional dependency: ``pip install 'photostyle[serve]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from photostyle.cli.web_handlers import (  # noqa: F401 (the app's public helpers)
+    DEFAULT_MAX_FILE_MB,
+    DEFAULT_MAX_PIXELS,
+    DOWNLOAD_FORMATS,
+    SLIDERS,
+    fit_look,
+    preview,
+    run_transfer,
+    side_by_side,
+    stream,
+)
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_LOCALITY,
+    DEFAULT_STRENGTH,
+    DEFAULT_WORK_MP,
+)
+from photostyle.files.images import ImageError
+
+
+def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is optional)
+    """The gradio Blocks app (not launched)."""
+    import gradio as gr
+
+    # explicit parameters: gradio passes the inputs in order (a generator handler: each yield
+    # updates the outputs, so the status line follows the stages while the transfer runs)
+    def handler(  # noqa: ANN202
+        content: object,
+        style: object,
+        cmask: object,
+        smask: object,
+        auto: object,
+        smoothing: object,
+        lam: object,
+        max_side: object,
+        colour_fix: object,
+        detail_match: object,
+        work_mp: object,
+        out_format: object,
+        strength: object,
+        locality: object,
+    ):
+        args = (content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix)
+        args += (detail_match, work_mp, out_format, strength, locality)
+        keep = gr.skip()
+
+        def work(progress: Callable[..., None]) -> tuple:
+            return run_transfer(*args, max_pixels=max_pixels, progress=progress)
+
+        try:
+            for status, out in stream(work):
+                if out is None:
+                    yield keep, keep, keep, status, keep
+                else:
+                    pair, strip_image, path, info_line, job = out
+                    yield pair, strip_image, path, info_line, job
+        except (ImageError, ValueError, FileNotFoundError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def look_handler(job: object, info_line: str):  # noqa: ANN202
+        if not job:
+            return gr.skip(), info_line
+        try:
+            path, seconds = fit_look(job)
+        except (ImageError, ValueError) as exc:
+            return gr.skip(), f"{info_line}; look not fitted: {exc}"
+        return path, f"{info_line}; look (.cube) fitted in {seconds:.1f} s"
+
+    def lenient(component: type) -> type:
+        """``component`` whose input check is the handler's: gradio's own (a value past a
+        slider's bounds, a choice not listed) raises before the handler and logs a traceback
+        on the server; the handler refuses the same values in one line, logging nothing."""
+from gradio.events import Dependency
+
+        class Lenient(component):
+            def preprocess(self, payload: object) -> object:
+                try:
+                    return super().preprocess(payload)
+                except gr.Error:
+                    return payload
+
+        return Lenient
+
+    Slider, Radio, Dropdown = lenient(gr.Slider), lenient(gr.Radio), lenient(gr.Dropdown)
+
+    with gr.Blocks(title="photostyle") as app:
+        gr.Markdown(
+            "# photostyle\nPhotorealistic style transfer: the content photo takes the light "
+            "and colours of the style photo (PhotoWCT + closed-form smoothing)."
+        )
+        with gr.Row():
+            content = gr.File(label="Content photo", elem_id="content")
+            style = gr.File(label="Style photo", elem_id="style")
+        with gr.Row():
+            content_view = gr.Image(label="Content", interactive=False, elem_id="content_view")
+            style_view = gr.Image(label="Style", interactive=False, elem_id="style_view")
+        content.change(lambda f: preview(f, max_pixels), content, content_view)
+        style.change(lambda f: preview(f, max_pixels), style, style_view)
+        with gr.Accordion("Masks and settings", open=False):
+            with gr.Row():
+                cmask = gr.File(label="Content mask (optional)", elem_id="content_mask")
+                smask = gr.File(label="Style mask (optional)", elem_id="style_mask")
+            auto = gr.Checkbox(label="Automatic labels (when no masks)", value=False)
+            smoothing = Radio(["exact", "guided", "none"], value="exact", label="Smoothing")
+            lam = Slider(
+                *SLIDERS["log10_lam"], value=-4, step=0.25, label="log10 lambda (smoothing)"
+            )
+            max_side = Slider(
+                *SLIDERS["max_side"], value=512, step=32, label="Max side for stylization"
+            )
+            colour_fix = gr.Checkbox(
+                label="Colour fix (match the style's colours)", value=DEFAULT_COLOUR_FIX
+            )
+            detail_match = gr.Checkbox(
+                label="Detail match (match the style's local contrast)", value=DEFAULT_DETAIL_MATCH
+            )
+            work_mp = Slider(
+                *SLIDERS["work_mp"],
+                value=DEFAULT_WORK_MP,
+                step=0.25,
+                label="Working resolution (MP): the look is solved at this size and carried "
+                "to full size (0 = full size, paper's lambda)",
+            )
+            strength = Slider(
+                *SLIDERS["strength"],
+                value=DEFAULT_STRENGTH,
+                step=0.05,
+                label="Strength (0 = the content)",
+            )
+            grade_help = (
+                "Locality: 0 = one colour grade per material for the whole photo, higher = "
+                "the grade varies more in space, 1 = per pixel (may paint)"
+            )
+            locality = Slider(
+                *SLIDERS["locality"], value=DEFAULT_LOCALITY, step=0.05, label=grade_help
+            )
+            out_format = Dropdown(
+                list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
+            )
+        go = gr.Button("Transfer", variant="primary", elem_id="run")
+        info = gr.Textbox(label="Status", interactive=False, elem_id="info")
+        slider = gr.ImageSlider(label="Before / after", format="png", elem_id="slider")
+        strip = gr.Image(label="Content | style | result", format="png", elem_id="strip")
+        with gr.Row():
+            download = gr.DownloadButton("Download result", elem_id="download")
+            download_look = gr.DownloadButton("Download look (.cube)", elem_id="download_look")
+        look_job = gr.State(None)
+        go.click(
+            handler,
+            [
+                content,
+                style,
+                cmask,
+                smask,
+                auto,
+                smoothing,
+                lam,
+                max_side,
+                colour_fix,
+                detail_match,
+                work_mp,
+                out_format,
+                strength,
+                locality,
+            ],
+            [slider, strip, download, info, look_job],
+            concurrency_limit=1,
+            show_progress="minimal",
+        ).then(look_handler, [look_job, info], [download_look, info], concurrency_limit=1)
+    return app
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 7860, max_file_mb: int = DEFAULT_MAX_FILE_MB
+) -> None:
+    """Launch the app (blocking); requests are queued, one transfer at a time."""
+    app = build_app()
+    app.queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=host, server_port=port, max_file_size=f"{max_file_mb}mb", show_error=True
+    )
