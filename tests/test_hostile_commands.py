@@ -60,7 +60,8 @@ def test_an_excel_workbook_given_as_csv_is_named(pair):
     (pair / "pairs.xlsx.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xff\xfe junk")
     before = snapshot(pair)
     code, output = invoke("batch", pair / "pairs.xlsx.csv", "-o", pair / "out")
-    assert_refused(code, output, ("pairs.xlsx.csv", "not a readable CSV"), before, pair)
+    needles = ("pairs.xlsx.csv", "not a readable CSV (a spreadsheet workbook; save it as CSV)")
+    assert_refused(code, output, needles, before, pair)
 
 
 def test_the_number_of_automatic_labels_is_capped_and_says_so(pair):

@@ -95,6 +95,8 @@ def _read_csv(path: Path) -> tuple[list[dict], list[str]]:
     Windows-1252 (Excel's plain "CSV"); CRLF; quoted fields; comma, semicolon (locales that
     write decimal commas) or tab between fields, whichever the header uses."""
     data = path.read_bytes()
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # zip (xlsx, ods), OLE (xls)
+        raise ImageError(f"{path}: not a readable CSV (a spreadsheet workbook; save it as CSV)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -86,21 +86,31 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             return gr.skip(), f"{info_line}; look not fitted: {exc}"
         return path, f"{info_line}; look (.cube) fitted in {seconds:.1f} s"
 
-    def lenient(component: type) -> type:
-        """``component`` whose input check is the handler's: gradio's own (a value past a
-        slider's bounds, a choice not listed) raises before the handler and logs a traceback
-        on the server; the handler refuses the same values in one line, logging nothing."""
+    def lenient(component: object) -> object:
+        """``component`` with the handler's input check instead of gradio's (a value past a
+        slider's bounds, a choice not listed: gradio raises before the handler and logs a
+        traceback on the server; the handler refuses the same values in one line, logging
+        nothing). The instance's method is wrapped: a subclass of a gradio component would
+        make gradio write a ``.pyi`` stub beside this file."""
+        check = component.preprocess
 
-        class Lenient(component):
-            def preprocess(self, payload: object) -> object:
-                try:
-                    return super().preprocess(payload)
-                except gr.Error:
-                    return payload
+        def preprocess(payload: object) -> object:
+            try:
+                return check(payload)
+            except gr.Error:
+                return payload
 
-        return Lenient
+        component.preprocess = preprocess
+        return component
 
-    Slider, Radio, Dropdown = lenient(gr.Slider), lenient(gr.Radio), lenient(gr.Dropdown)
+    def Slider(*args: object, **kw: object) -> object:  # noqa: N802 (a component)
+        return lenient(gr.Slider(*args, **kw))
+
+    def Radio(*args: object, **kw: object) -> object:  # noqa: N802
+        return lenient(gr.Radio(*args, **kw))
+
+    def Dropdown(*args: object, **kw: object) -> object:  # noqa: N802
+        return lenient(gr.Dropdown(*args, **kw))
 
     with gr.Blocks(title="photostyle") as app:
         gr.Markdown(
