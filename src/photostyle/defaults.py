@@ -42,6 +42,8 @@ DEFAULT_REGION_STATS = True
 
 #: Largest number of automatic labels a user may ask for (k-means clusters on both images).
 MAX_AUTO_LABELS = 32
+#: Most transfers one ``photostyle sweep`` renders (a readable sheet; each cell is a solve).
+MAX_SWEEP_CELLS = 49
 
 #: Locality of the colour grade (:mod:`photostyle.grade`): 1 = the closed-form result per
 #: pixel; below 1 the result is a per-material colour grade of the content that varies in

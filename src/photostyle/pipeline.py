@@ -1,7 +1,8 @@
 """``transfer()``: the method's stages in order, each an array-in / array-out function.
 
-    prepare -> labels -> stylize (F1) -> match statistics -> smooth (F2) -> bound noise
-            -> grade -> to full size -> blend
+    prepare -> labels -> stylize (F1) -> match statistics      (stylized)
+            -> smooth (F2) -> bound noise                        (smoothed)
+            -> grade -> to full size -> blend                    (finished)
 
 Images between stages are ``H x W x 3`` float32 numpy arrays in [0, 1] on the CPU; the
 stages that run networks or filters move them to the model's device and back. Sizes: the
@@ -13,7 +14,6 @@ content at full size ``(H, W)``, at the working size ``(h, w)`` where the smooth
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,8 +23,20 @@ from photostyle.files.image_input import ImageLike, as_array
 from photostyle.imaging.resize import fit_long_side, resize
 from photostyle.options import Smoothing, TransferOptions
 from photostyle.pipeline_legacy import legacy_transfer
-from photostyle.smoothing.resolution import WorkScale, to_work, upsample_result, work_scale
-from photostyle.stages import Prepared, automatic_labels, given_labels, quiet
+from photostyle.smoothing.resolution import WorkScale, to_work, work_scale
+from photostyle.stages import (
+    Prepared,
+    Progress,
+    Stylized,
+    automatic_labels,
+    blend,
+    bound_noise,
+    given_labels,
+    grade,
+    match_statistics,
+    quiet,
+    to_full_size,
+)
 
 #: CG stopping rule of the exact smoothing when it starts from the matched image (which is
 #: nearly smooth already); see ``docs/decisions.md``.
@@ -32,7 +44,6 @@ MATCHED_RTOL = 1.5e-2
 #: Reflect padding (pixels) around the content for the exact smoothing (see :func:`smooth`).
 EXACT_PAD = 2
 
-Progress = Callable[..., None]
 LabelMap = str | os.PathLike | np.ndarray
 
 
@@ -87,22 +98,59 @@ def transfer(
     opt, say = options or TransferOptions(), progress or quiet
     p = prepare(content, style, opt, content_labels, style_labels)
     model = model or load_model(opt.device)
+    look = stylized(model, p, opt, say)
+    r, limit = smoothed(p, look, opt, model.device, say)
+    return finished(p, look, r, limit, opt, say)
+
+
+def stylized(model: object, p: Prepared, opt: TransferOptions, say: Progress) -> Stylized:
+    """The stages before the smoothing: labels (given or automatic), F1 at the stylization
+    size, the result at the working size, its statistics matched to the style. They do not
+    depend on ``lam``, ``locality`` or ``strength`` (a sweep over those runs them once)."""
     labels = p.labels or automatic_labels(model, p, opt.auto_labels, say)
     y, fallbacks = stylize(model, p.content_small, p.style_small, labels, opt.alpha, say)
     y = np.ascontiguousarray(resize(y, p.scale.work) if y.shape[:2] != p.scale.work else y)
-    matched, device = opt.matched, model.device
-    regions = labels if opt.region_stats else None
-    if matched:
-        y = match_statistics(p, y, opt, regions, device, say)
-    r = smooth(p.content_work, y, opt.smoothing, p.scale, opt.lam, device, matched, say)
-    limit = None
+    if opt.matched:
+        regions = labels if opt.region_stats else None
+        y = match_statistics(p, y, opt, regions, model.device, say)
+    return Stylized(y, labels, fallbacks)
+
+
+def smoothed(
+    p: Prepared,
+    look: Stylized,
+    opt: TransferOptions,
+    device: str,
+    say: Progress,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, object | None]:
+    """F2 of the stylized image at the working size, then the noise bound (when smoothed);
+    returns the result (``h x w x 3`` float32) and the bound (or None). ``start``: the exact
+    solve's first guess (see :func:`smooth`)."""
+    y, method = look.y, opt.smoothing
+    r = smooth(p.content_work, y, method, p.scale, opt.lam, device, opt.matched, say, start)
     if opt.noise_aware and opt.smoothing is not Smoothing.NONE:
-        r, limit = bound_noise(p.content_work, r, p.scale, device)
-    r = grade(p.content_work, r, opt.locality, labels, say)
+        return bound_noise(p.content_work, r, p.scale, device)
+    return r, None
+
+
+def finished(
+    p: Prepared,
+    look: Stylized,
+    r: np.ndarray,
+    limit: object | None,
+    opt: TransferOptions,
+    say: Progress,
+) -> TransferResult:
+    """The stages after the smoothing: the colour grade (``locality``), full size, the
+    blend (``strength``)."""
+    r = grade(p.content_work, r, opt.locality, look.labels, say)
     r = to_full_size(p, r, opt.smoothing, limit, say)
-    n_labels = None if labels is None or p.labels else int(max(m.max() for m in labels)) + 1
+    n_labels = (
+        None if look.labels is None or p.labels else int(max(m.max() for m in look.labels)) + 1
+    )
     noise = None if limit is None else limit.variance
-    return TransferResult(blend(p.content, r, opt.strength), fallbacks, noise, n_labels)
+    return TransferResult(blend(p.content, r, opt.strength), look.fallbacks, noise, n_labels)
 
 
 def load_model(device: str = "auto") -> object:
@@ -188,30 +236,6 @@ def stylize(
     return to_hwc(y), fallbacks
 
 
-def match_statistics(
-    p: Prepared,
-    y: np.ndarray,
-    options: TransferOptions,
-    regions: tuple[np.ndarray, np.ndarray] | None,
-    device: str,
-    progress: Progress,
-) -> np.ndarray:
-    """Colour fix and detail match of ``y`` (``h x w x 3`` float32 in [0, 1] at the working
-    size) towards the style, measured on a guided-filter preview of ``y`` (when the result
-    will be smoothed at all); per region with ``regions``. Returns ``h x w x 3`` float32."""
-    from photostyle.colour import match_colour, match_detail
-    from photostyle.smoothing.guided import DEFAULT_RADIUS, guided_smooth
-
-    progress("matching colour and detail statistics")
-    if options.smoothing is not Smoothing.NONE:
-        y = guided_smooth(p.content_work, y, radius=p.scale.radius(DEFAULT_RADIUS), device=device)
-    if options.colour_fix:
-        y = match_colour(y, p.style_small, regions)
-    if options.detail_match:
-        y = match_detail(y, p.style, regions)
-    return y
-
-
 def smooth(
     content: np.ndarray,
     y: np.ndarray,
@@ -221,6 +245,7 @@ def smooth(
     device: str,
     warm_start: bool,
     progress: Progress,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """F2 at the working size: ``R = (1-a)(I - aS)^-1 Y`` (exact) or its guided-filter
     approximation; ``y`` unchanged for ``Smoothing.NONE``.
@@ -229,7 +254,9 @@ def smooth(
     radius are given at the reference resolution and carried to the working size by ``scale``.
     ``warm_start``: the exact solve starts from ``y`` itself and stops at ``MATCHED_RTOL``
     (right after the statistics match, ``y`` is nearly smooth already); otherwise it starts
-    from the guided filter and stops at the solver's default tolerance. The content is
+    from the guided filter and stops at the solver's default tolerance. ``start`` (``h x w
+    x 3`` float32), when given, is the first guess instead (a neighbouring lambda's result in
+    a sweep: the same stopping rule, fewer iterations). The content is
     reflect-padded by ``EXACT_PAD`` pixels, because the normalised affinity gives border
     pixels fewer windows, which tints a thin frame. Returns ``h x w x 3`` float32 in [0, 1].
     """
@@ -247,59 +274,8 @@ def smooth(
     build_s = smoother.info["system_s"] + smoother.info["precond_s"]
     progress(f"smoothing: system built in {build_s:.1f} s, solving")
     yp = pad(np.clip(y, 0.0, 1.0))
-    start, rtol = (yp, MATCHED_RTOL) if warm_start else (None, DEFAULT_RTOL)
-    result = smoother.solve_checked(yp, start, rtol, progress)
+    x0, rtol = (yp, MATCHED_RTOL) if warm_start else (None, DEFAULT_RTOL)
+    if start is not None:
+        x0 = pad(np.clip(start, 0.0, 1.0))
+    result = smoother.solve_checked(yp, x0, rtol, progress)
     return np.ascontiguousarray(result[p:-p, p:-p])
-
-
-def bound_noise(
-    content: np.ndarray, result: np.ndarray, scale: WorkScale, device: str
-) -> tuple[np.ndarray, object]:
-    """The result re-fitted on the content (both ``h x w x 3`` float32 in [0, 1], working
-    size) with its gain bounded where the content is flat (:mod:`photostyle.smoothing.noise`).
-    Returns the bounded result and its :class:`~photostyle.smoothing.noise.NoiseLimit`."""
-    from photostyle.smoothing.noise import NoiseLimit
-
-    limit = NoiseLimit.of(content, scale)
-    return limit.apply(content, result, device), limit
-
-
-def grade(
-    content: np.ndarray,
-    result: np.ndarray,
-    locality: float,
-    labels: tuple[np.ndarray, np.ndarray] | None,
-    progress: Progress,
-) -> np.ndarray:
-    """The result as a material-aware colour grade of the content that varies smoothly in
-    space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``, ``result``:
-    ``h x w x 3`` float32 in [0, 1] at the working size; ``labels``: the label maps at the
-    stylization size (the content's is used) or None. Returns ``h x w x 3`` float32."""
-    if locality >= 1.0:
-        return result
-    from photostyle.grade import grade as fit_grade
-
-    progress("fitting the colour grade")
-    return fit_grade(content, result, locality, None if labels is None else labels[0])
-
-
-def to_full_size(
-    p: Prepared, result: np.ndarray, method: Smoothing, limit: object | None, progress: Progress
-) -> np.ndarray:
-    """``result`` (working size) carried to the content's full size: local affine upsampling
-    on the full-size content (gain bounded by ``limit``), or bilinear when unsmoothed.
-    Returns ``H x W x 3`` float32 in [0, 1]."""
-    if not p.scale.upsampled:
-        return result
-    progress("upsampling to full size")
-    if method is Smoothing.NONE:
-        return resize(result, p.content.shape[:2])
-    return upsample_result(p.content_work, result, p.content, limit=limit)
-
-
-def blend(content: np.ndarray, result: np.ndarray, strength: float) -> np.ndarray:
-    """``content + strength * (result - content)``, like a layer's opacity (both ``H x W x 3``
-    float32); ``result`` itself at strength 1."""
-    if strength == 1.0:
-        return result
-    return content + np.float32(strength) * (result - content)

@@ -1,16 +1,22 @@
-"""The label stages of :func:`photostyle.transfer` and the prepared inputs they share.
+"""Stages of :func:`photostyle.transfer` (labels, statistics, noise bound, grade, full size,
+blend) and the values they pass on.
 
-Kept beside :mod:`photostyle.pipeline`, which composes them with the other stages.
+Kept beside :mod:`photostyle.pipeline`, which composes them with F1 and F2 in order.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from photostyle.smoothing.resolution import WorkScale
+from photostyle.imaging.resize import resize
+from photostyle.options import Smoothing, TransferOptions
+from photostyle.smoothing.resolution import WorkScale, upsample_result
+
+Progress = Callable[..., None]
 
 
 def quiet(message: str, fraction: float | None = None) -> None:
@@ -36,6 +42,17 @@ class Prepared:
     labels: tuple[np.ndarray, np.ndarray] | None = None
 
 
+@dataclass(frozen=True)
+class Stylized:
+    """The stages before the smoothing: ``y``, the stylized image with its statistics
+    matched (``h x w x 3`` float32 in [0, 1], working size), the label maps used (stylization
+    sizes, or None) and the label fallbacks ``{level: {label: reason}}``."""
+
+    y: np.ndarray
+    labels: tuple[np.ndarray, np.ndarray] | None
+    fallbacks: dict
+
+
 def given_labels(
     labels: str | os.PathLike | np.ndarray,
     full: tuple[int, int],
@@ -45,7 +62,6 @@ def given_labels(
     """A label map (mask file or ``H x W`` array) checked against its image's size ``full``
     and resized (nearest) to ``small``, the stylization size at which mask files are parsed
     and cleaned. Returns ``small`` int32."""
-    from photostyle.imaging.resize import resize
     from photostyle.labels import fit_to, load_labels, mask_to_labels
 
     if isinstance(labels, str | os.PathLike):
@@ -75,3 +91,80 @@ def automatic_labels(
         )
     k = None if count is True else int(count)
     return auto_labels(fc, fs, p.content_small, p.style_small, k=k)
+
+
+def match_statistics(
+    p: Prepared,
+    y: np.ndarray,
+    options: TransferOptions,
+    regions: tuple[np.ndarray, np.ndarray] | None,
+    device: str,
+    progress: Progress,
+) -> np.ndarray:
+    """Colour fix and detail match of ``y`` (``h x w x 3`` float32 in [0, 1] at the working
+    size) towards the style, measured on a guided-filter preview of ``y`` (when the result
+    will be smoothed at all); per region with ``regions``. Returns ``h x w x 3`` float32."""
+    from photostyle.colour import match_colour, match_detail
+    from photostyle.smoothing.guided import DEFAULT_RADIUS, guided_smooth
+
+    progress("matching colour and detail statistics")
+    if options.smoothing is not Smoothing.NONE:
+        y = guided_smooth(p.content_work, y, radius=p.scale.radius(DEFAULT_RADIUS), device=device)
+    if options.colour_fix:
+        y = match_colour(y, p.style_small, regions)
+    if options.detail_match:
+        y = match_detail(y, p.style, regions)
+    return y
+
+
+def bound_noise(
+    content: np.ndarray, result: np.ndarray, scale: WorkScale, device: str
+) -> tuple[np.ndarray, object]:
+    """The result re-fitted on the content (both ``h x w x 3`` float32 in [0, 1], working
+    size) with its gain bounded where the content is flat (:mod:`photostyle.smoothing.noise`).
+    Returns the bounded result and its :class:`~photostyle.smoothing.noise.NoiseLimit`."""
+    from photostyle.smoothing.noise import NoiseLimit
+
+    limit = NoiseLimit.of(content, scale)
+    return limit.apply(content, result, device), limit
+
+
+def grade(
+    content: np.ndarray,
+    result: np.ndarray,
+    locality: float,
+    labels: tuple[np.ndarray, np.ndarray] | None,
+    progress: Progress,
+) -> np.ndarray:
+    """The result as a material-aware colour grade of the content that varies smoothly in
+    space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``, ``result``:
+    ``h x w x 3`` float32 in [0, 1] at the working size; ``labels``: the label maps at the
+    stylization size (the content's is used) or None. Returns ``h x w x 3`` float32."""
+    if locality >= 1.0:
+        return result
+    from photostyle.grade import grade as fit_grade
+
+    progress("fitting the colour grade")
+    return fit_grade(content, result, locality, None if labels is None else labels[0])
+
+
+def to_full_size(
+    p: Prepared, result: np.ndarray, method: Smoothing, limit: object | None, progress: Progress
+) -> np.ndarray:
+    """``result`` (working size) carried to the content's full size: local affine upsampling
+    on the full-size content (gain bounded by ``limit``), or bilinear when unsmoothed.
+    Returns ``H x W x 3`` float32 in [0, 1]."""
+    if not p.scale.upsampled:
+        return result
+    progress("upsampling to full size")
+    if method is Smoothing.NONE:
+        return resize(result, p.content.shape[:2])
+    return upsample_result(p.content_work, result, p.content, limit=limit)
+
+
+def blend(content: np.ndarray, result: np.ndarray, strength: float) -> np.ndarray:
+    """``content + strength * (result - content)``, like a layer's opacity (both ``H x W x 3``
+    float32); ``result`` itself at strength 1."""
+    if strength == 1.0:
+        return result
+    return content + np.float32(strength) * (result - content)

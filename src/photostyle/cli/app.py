@@ -186,9 +186,10 @@ def serve(
 
 from photostyle.cli.dataset import dataset  # noqa: E402 (defined beside, registered here)
 from photostyle.cli.looks import apply, lut, video  # noqa: E402
+from photostyle.cli.sweep import sweep  # noqa: E402
 from photostyle.cli.tools import bench, smooth, train, warmup  # noqa: E402
 
-for _command in (dataset, lut, apply, video, smooth, serve):
+for _command in (dataset, lut, apply, video, sweep, smooth, serve):
     app.command()(_command)
 app.command(rich_help_panel=TOOLS)(train)
 app.command(rich_help_panel=TOOLS)(bench)
