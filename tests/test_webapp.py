@@ -237,3 +237,23 @@ def test_settings_past_the_page_are_refused_without_a_crash_in_the_log(server, s
         with pytest.raises(Exception, match=needle):
             client.predict(*args, api_name="/handler")
     assert "Traceback" not in server_log.read_text()
+
+
+def test_compare_settings_view_renders_the_grid(untrained, tmp_path, rng):
+    """Without a browser: the "compare settings" view's sheet (6 lambdas with the page's
+    10^-3.5 added, 2 localities) and its plot; bad input named as on the page."""
+    from photostyle.cli.web_compare import compare_settings
+
+    for name in ("holiday.png", "look.png"):
+        Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(tmp_path / name)
+    stages = []
+    args = (str(tmp_path / "holiday.png"), str(tmp_path / "look.png"), None, None, False)
+    sheet, plot, status = compare_settings(
+        *args, "guided", -3.5, 64, progress=lambda m, f=None: stages.append(m)
+    )
+    assert status.startswith("12 settings compared")
+    assert sheet.dtype == np.uint8 and sheet.shape[1] >= 6 * 100 and plot.shape[1] > 600
+    assert "compared 12 of 12 settings" in stages
+    (tmp_path / "notes.png").write_text("not a photo")
+    with pytest.raises(ValueError, match="^notes.png: not an image"):
+        compare_settings(str(tmp_path / "notes.png"), *args[1:], "guided", -3.0, 64)

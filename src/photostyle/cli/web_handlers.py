@@ -6,6 +6,7 @@ Plain functions on files and arrays (no gradio here), so they are tested without
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
 import time
@@ -95,22 +96,34 @@ def run_transfer(
     one-line message on bad input.
     """
     t_start = time.perf_counter()
-    if content_file is None or style_file is None:
-        raise ValueError("upload a content photo and a style photo")
     if out_format not in DOWNLOAD_FORMATS:
         raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
     settings = (smoothing, log10_lam, max_side, auto_labels, colour_fix, detail_match, work_mp)
     settings += (strength, locality)
-    uploads = [_path(f) for f in (content_file, style_file, content_mask, style_mask)]
-    try:
-        options = _options(*settings, masked=uploads[2] is not None)
+    uploads = uploads_of(content_file, style_file, content_mask, style_mask)
+    with page_errors(uploads, max_pixels):
+        options = page_options(*settings, masked=uploads[2] is not None)
         return _transfer(uploads, options, out_format, max_pixels, progress, t_start)
+
+
+def uploads_of(*files: object) -> list[str | None]:
+    """The paths of the uploads (content, style, content mask, style mask)."""
+    if files[0] is None or files[1] is None:
+        raise ValueError("upload a content photo and a style photo")
+    return [_path(f) for f in files]
+
+
+@contextlib.contextmanager
+def page_errors(uploads: list[str | None], max_pixels: int) -> Iterator[None]:
+    """Errors re-raised as the page's user should read them (:func:`user_message`)."""
+    try:
+        yield
     except (ImageError, ValueError) as exc:
         kind = ImageError if isinstance(exc, ImageError) else ValueError
         raise kind(user_message(exc, uploads, max_pixels)) from None
 
 
-def _options(
+def page_options(
     smoothing: str, log10_lam: float, max_side: float, auto_labels: bool, colour_fix: bool,
     detail_match: bool, work_mp: float, strength: float, locality: float, masked: bool,
 ) -> object:  # fmt: skip

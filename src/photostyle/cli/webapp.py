@@ -77,6 +77,20 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         except (ImageError, ValueError, FileNotFoundError) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
+    def compare_handler(*inputs: object):  # noqa: ANN202 (the same inputs as the transfer)
+        from photostyle.cli.web_compare import compare_settings
+
+        keep = gr.skip()
+
+        def work(progress: Callable[..., None]) -> tuple:
+            return compare_settings(*inputs, max_pixels=max_pixels, progress=progress)
+
+        try:
+            for status, out in stream(work):
+                yield (keep, keep, status) if out is None else out
+        except (ImageError, ValueError, FileNotFoundError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
     def look_handler(job: object, info_line: str):  # noqa: ANN202
         if not job:
             return gr.skip(), info_line
@@ -173,25 +187,25 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         with gr.Row():
             download = gr.DownloadButton("Download result", elem_id="download")
             download_look = gr.DownloadButton("Download look (.cube)", elem_id="download_look")
+        with gr.Accordion("Compare settings (lambda x locality)", open=False):
+            compare = gr.Button("Compare settings", elem_id="compare")
+            sheet = gr.Image(label="Each cell: F (boundaries kept), S (structure), G and C "
+                             "(Gram and colour distance to the style)", format="png",
+                             elem_id="sheet")  # fmt: skip
+            tradeoff = gr.Image(label="Content kept against style distance", format="png")
         look_job = gr.State(None)
+        inputs = [content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix]
+        inputs += [detail_match, work_mp, out_format, strength, locality]
+        compare.click(
+            compare_handler,
+            inputs,
+            [sheet, tradeoff, info],
+            concurrency_limit=1,
+            show_progress="minimal",
+        )
         go.click(
             handler,
-            [
-                content,
-                style,
-                cmask,
-                smask,
-                auto,
-                smoothing,
-                lam,
-                max_side,
-                colour_fix,
-                detail_match,
-                work_mp,
-                out_format,
-                strength,
-                locality,
-            ],
+            inputs,
             [slider, strip, download, info, look_job],
             concurrency_limit=1,
             show_progress="minimal",

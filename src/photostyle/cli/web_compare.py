@@ -1,0 +1,96 @@
+"""The web app's "compare settings" view (:mod:`photostyle.cli.webapp`): the page's transfer
+over a grid of lambdas and localities, as a contact sheet and a trade-off plot
+(:mod:`photostyle.sweep`). A plain function on files, tested without a browser."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from photostyle.cli.web_handlers import (
+    DEFAULT_MAX_PIXELS,
+    page_errors,
+    page_options,
+    uploads_of,
+)
+from photostyle.defaults import (
+    DEFAULT_COLOUR_FIX,
+    DEFAULT_DETAIL_MATCH,
+    DEFAULT_LOCALITY,
+    DEFAULT_STRENGTH,
+    DEFAULT_WORK_MP,
+)
+from photostyle.files.images import load_image
+
+
+def compare_settings(
+    content_file: object,
+    style_file: object,
+    content_mask: object,
+    style_mask: object,
+    auto_labels: bool,
+    smoothing: str,
+    log10_lam: float,
+    max_side: float,
+    colour_fix: bool = DEFAULT_COLOUR_FIX,
+    detail_match: bool = DEFAULT_DETAIL_MATCH,
+    work_mp: float = DEFAULT_WORK_MP,
+    out_format: str = "PNG",
+    strength: float = DEFAULT_STRENGTH,
+    locality: float = DEFAULT_LOCALITY,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Callable[..., None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The "compare settings" view: the page's transfer at the five lambdas of
+    :data:`photostyle.sweep.DEFAULT_LAMS` (the page's lambda added) and at the page's
+    locality and 1 (per pixel), as a contact sheet with each cell's scores and the trade-off
+    plot (:mod:`photostyle.sweep`). Returns ``(sheet, plot, status line)``, images uint8."""
+    from photostyle.sweep import DEFAULT_LAMS
+
+    t0 = time.perf_counter()
+    settings = (smoothing, log10_lam, max_side, auto_labels, colour_fix, detail_match, work_mp)
+    settings += (strength, locality)
+    uploads = uploads_of(content_file, style_file, content_mask, style_mask)
+    with page_errors(uploads, max_pixels):
+        options = page_options(*settings, masked=uploads[2] is not None)
+        lams = sorted({*DEFAULT_LAMS, options.lam})
+        localities = sorted({options.locality, 1.0})
+        sheet, plot = _sweep(uploads, options, lams, localities, max_pixels, progress)
+    n = len(lams) * len(localities)
+    return sheet, plot, f"{n} settings compared in {time.perf_counter() - t0:.1f} s"
+
+
+def _sweep(
+    uploads: list[str | None],
+    options: object,
+    lams: list[float],
+    localities: list[float],
+    max_pixels: int,
+    progress: Callable[..., None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    from photostyle.cli.sweep_sheet import contact_sheet, plot
+    from photostyle.sweep import sweep
+
+    content_file, style_file, cm, sm = uploads
+    c = load_image(content_file, max_pixels=max_pixels)
+    s = load_image(style_file, max_pixels=max_pixels)
+    total, done = len(lams) * len(localities), []
+
+    def on_cell(cell: object) -> None:
+        done.append(cell)
+        if progress:
+            progress(f"compared {len(done)} of {total} settings", len(done) / total)
+
+    cells = sweep(c, s, options, lams, localities, content_labels=cm, style_labels=sm,
+                  progress=progress, on_cell=on_cell)  # fmt: skip
+    default, title = (options.lam, options.locality), "the page's settings framed"
+    sheet = np.asarray(contact_sheet(c, s, cells, default, title, side=256))
+    plot_path = Path(tempfile.mkdtemp(prefix="photostyle_")) / "tradeoff.png"
+    plot(cells, default, plot_path, title, "png")
+    from PIL import Image
+
+    return sheet, np.asarray(Image.open(plot_path).convert("RGB"))
