@@ -70,12 +70,18 @@ def main() -> None:
     ap.add_argument("--localities", default=f"{DEFAULT_LOCALITY:g},1")
     ap.add_argument("--limit", type=int, default=None, help="only the first N pairs")
     ap.add_argument("--out", default="lambda_curve", help="file stem in results/")
+    ap.add_argument("--only", default=None, help="re-run these pair ids (comma-separated) and "
+                    "merge them into the existing results/<out>.json")  # fmt: skip
     args = ap.parse_args()
     lams = [float(v) for v in args.lams.split(",")]
     locs = [float(v) for v in args.localities.split(",")]
     model, opt = load_model(), TransferOptions()
     per_pair, seconds = {}, {}
     todo = pairs(args.set)[: args.limit]
+    if args.only:
+        old = json.loads((OUT / f"{args.out}.json").read_text())
+        per_pair, seconds = old["per_pair"], old.get("seconds", {})
+        todo = [t for t in todo if t[0] in args.only.split(",")]
     for i, (pid, c_path, s_path) in enumerate(todo):
         t0 = time.perf_counter()
         cells = sweep(load_image(c_path), load_image(s_path), opt, lams, locs, model=model)
@@ -91,6 +97,8 @@ def main() -> None:
         "pairs": len(per_pair),
         "default": {"lam": DEFAULT_LAM, "locality": DEFAULT_LOCALITY},
         "mean_seconds_per_pair": float(np.mean(list(seconds.values()))),
+        "seconds": seconds,
+        "rerun": args.only,
         "curve": rows,
         "per_pair": per_pair,
     }

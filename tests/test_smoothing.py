@@ -251,3 +251,30 @@ def test_torch_solve_reports_progress():
     _, iters = TorchSolver(c, 1e-4, device="cpu").solve(s, s, 1e-3, lambda *a: seen.append(a))
     assert [it for it, _ in seen] == list(range(1, iters))
     assert all(r > 1e-3 for _, r in seen)
+
+
+def test_cg_stops_at_a_breakdown_with_a_finite_answer():
+    """An indefinite system (as rounding makes the matting system of a photo with large flat
+    areas at a small lambda: pairs-wide 52 at lam 1e-5 gave an all-NaN result): CG stops at
+    the first direction without positive curvature and returns the last finite iterate."""
+    from photostyle.smoothing.cg import pcg
+
+    A = sp.diags([1.0, 2.0, -1e-3, 3.0]).tocsr()  # one negative eigenvalue
+    b = np.ones((4, 2))
+    b[:, 1] = 0  # a column already solved: not a breakdown
+    x, iters = pcg(A, b, np.zeros((4, 2)), lambda r: r, rtol=1e-10, maxiter=50)
+    assert np.isfinite(x).all() and iters < 50 and np.all(x[:, 1] == 0)
+    spd = sp.diags([1.0, 2.0, 4.0, 3.0]).tocsr()
+    x, _ = pcg(spd, b, np.zeros((4, 2)), lambda r: r, rtol=1e-12, maxiter=50)
+    assert np.allclose(x[:, 0], [1, 0.5, 0.25, 1 / 3])  # an SPD system is solved as before
+
+
+def test_flat_photo_at_a_tiny_lambda_gives_a_finite_result(rng):
+    """Large flat areas (28 % of pairs-wide 52's pixels) and lambda 1e-6: finite, in range."""
+    content = np.zeros((60, 90, 3), np.float32)
+    content[:, :45] = (0.2, 0.5, 0.8)  # two flat halves, a little texture in one corner
+    content[:, 45:] = (0.9, 0.7, 0.3)
+    content[:15, :15] += rng.random((15, 15, 3)).astype(np.float32) * 0.1
+    y = rng.random((60, 90, 3)).astype(np.float32)
+    out = smooth_exact(np.clip(content, 0, 1), y, lam=1e-6)
+    assert np.isfinite(out).all() and 0 <= out.min() and out.max() <= 1

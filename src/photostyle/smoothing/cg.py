@@ -138,6 +138,11 @@ def pcg(
     preconditioner (or ``M.apply(r, out)``). Returns the solution and the number of
     iterations. ``callback(iteration, largest relative residual)`` is called after every
     iteration.
+
+    Breakdown: where rounding makes a nearly singular system indefinite (the matting
+    Laplacian of a photo with large flat areas at a small lambda: its entries grow like
+    1/eps there), a search direction can have ``p^T A p <= 0`` or the iterate overflow; CG
+    then stops with the last finite iterate instead of returning NaN.
     """
     k = _blocks(b)
     x, b = k.prepare(x), k.prepare(b)
@@ -159,8 +164,15 @@ def pcg(
         if callback is not None and it > 1:
             callback(it - 1, float(rel.max()))
         matmul(p, ap)
-        alpha = rz / k.at_least(k.dot(p, ap), 1e-300)
-        rel = k.sqrt(k.step(x, r, p, ap, alpha)) / bnorm
+        pap = k.dot(p, ap)
+        if not bool(((pap > 0) | (rz == 0)).all()):  # breakdown: no positive curvature
+            return x, it - 1  # (a column already solved has p = 0 and rz = 0: not one)
+        alpha = rz / k.at_least(pap, 1e-300)
+        new_rel = k.sqrt(k.step(x, r, p, ap, alpha)) / bnorm
+        if not bool((new_rel < float("inf")).all()):  # overflow (NaN compares false too)
+            k.step(x, r, p, ap, -alpha)  # the last finite iterate is the answer
+            return x, it - 1
+        rel = new_rel
         precond(r, z)
         rz_new = k.dot(r, z)
         k.direction(p, z, rz_new / k.at_least(rz, 1e-300))
