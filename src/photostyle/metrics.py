@@ -165,6 +165,22 @@ PAINTING_POSITION_WEIGHT = 20.0  # Lab units across the image's long side
 PAINTING_RIDGE = 1e-3
 
 
+def _box_pair(
+    content: np.ndarray, output: np.ndarray, long_side: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both images (of one shape, else ``ValueError``) box-downsampled to ``long_side``
+    (as they are when not longer): the metrics' sizes are relative."""
+    from photostyle.imaging.resize import resize, scaled_shape
+
+    if content.shape != output.shape:
+        raise ValueError(f"shapes differ: content {content.shape}, output {output.shape}")
+    f = long_side / max(content.shape[:2])
+    if f >= 1:
+        return content, output
+    shape = scaled_shape(content.shape, f)
+    return resize(content, shape, "box"), resize(output, shape, "box")
+
+
 def materials(content: np.ndarray, k: int = PAINTING_MATERIALS, seed: int = 0) -> np.ndarray:
     """``H x W`` int labels ``0..k-1``: k-means (k-means++, seeded) of every pixel's 5 x 5
     mean Lab colour plus its position (``x, y`` scaled so that the long side weighs
@@ -188,14 +204,7 @@ def painting_residual(content: np.ndarray, output: np.ndarray, seed: int = 0) ->
     least-squares fit ``O ~ A_m C + b_m`` (3 x 3 plus 3, ridge ``PAINTING_RIDGE`` on the
     centred ``A_m``); the result is ``mean_i |O_i - (A_m C_i + b_m)|`` over all pixels.
     """
-    from photostyle.imaging.resize import resize, scaled_shape
-
-    if content.shape != output.shape:
-        raise ValueError(f"shapes differ: content {content.shape}, output {output.shape}")
-    f = PAINTING_LONG_SIDE / max(content.shape[:2])
-    if f < 1:
-        shape = scaled_shape(content.shape, f)
-        content, output = (resize(a, shape, "box") for a in (content, output))
+    content, output = _box_pair(content, output, PAINTING_LONG_SIDE)
     labels = materials(content, seed=seed).ravel()
     c = rgb_to_lab(content).reshape(-1, 3).astype(np.float64)
     o = rgb_to_lab(output).reshape(-1, 3).astype(np.float64)
@@ -239,14 +248,7 @@ def boundary_f(content: np.ndarray, output: np.ndarray) -> float:
     """
     from scipy.ndimage import distance_transform_edt
 
-    from photostyle.imaging.resize import resize, scaled_shape
-
-    if content.shape != output.shape:
-        raise ValueError(f"shapes differ: content {content.shape}, output {output.shape}")
-    f = BOUNDARY_LONG_SIDE / max(content.shape[:2])
-    if f < 1:
-        shape = scaled_shape(content.shape, f)
-        content, output = (resize(a, shape, "box") for a in (content, output))
+    content, output = _box_pair(content, output, BOUNDARY_LONG_SIDE)
     tol = BOUNDARY_TOLERANCE * float(np.hypot(*content.shape[:2]))
     c_edges = _edges(content, BOUNDARY_CONTENT_QUANTILE)
     near_content = distance_transform_edt(~c_edges) <= tol

@@ -14,49 +14,29 @@ import numpy as np
 from photostyle.cli.web_handlers import (
     DEFAULT_MAX_PIXELS,
     page_errors,
-    page_options,
+    page_settings,
     uploads_of,
-)
-from photostyle.defaults import (
-    DEFAULT_COLOUR_FIX,
-    DEFAULT_DETAIL_MATCH,
-    DEFAULT_LOCALITY,
-    DEFAULT_STRENGTH,
-    DEFAULT_WORK_MP,
 )
 from photostyle.files.images import load_image
 
 
 def compare_settings(
-    content_file: object,
-    style_file: object,
-    content_mask: object,
-    style_mask: object,
-    auto_labels: bool,
-    smoothing: str,
-    log10_lam: float,
-    max_side: float,
-    colour_fix: bool = DEFAULT_COLOUR_FIX,
-    detail_match: bool = DEFAULT_DETAIL_MATCH,
-    work_mp: float = DEFAULT_WORK_MP,
-    out_format: str = "PNG",
-    strength: float = DEFAULT_STRENGTH,
-    locality: float = DEFAULT_LOCALITY,
+    *page: object,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """The "compare settings" view: the page's transfer at the five lambdas of
     :data:`photostyle.sweep.DEFAULT_LAMS` (the page's lambda added) and at the page's
     locality and 1 (per pixel), as a contact sheet with each cell's scores and the trade-off
-    plot (:mod:`photostyle.sweep`). Returns ``(sheet, plot, status line)``, images uint8."""
+    plot (:mod:`photostyle.sweep`). ``page``: the page's inputs, as
+    :func:`~photostyle.cli.web_handlers.run_transfer` takes them. Returns ``(sheet, plot,
+    status line)``, images uint8."""
     from photostyle.sweep import DEFAULT_LAMS
 
     t0 = time.perf_counter()
-    settings = (smoothing, log10_lam, max_side, auto_labels, colour_fix, detail_match, work_mp)
-    settings += (strength, locality)
-    uploads = uploads_of(content_file, style_file, content_mask, style_mask)
+    uploads = uploads_of(*page[:4])
     with page_errors(uploads, max_pixels):
-        options = page_options(*settings, masked=uploads[2] is not None)
+        options = page_settings(*page)
         lams = sorted({*DEFAULT_LAMS, options.lam})
         localities = sorted({options.locality, 1.0})
         sheet, plot = _sweep(uploads, options, lams, localities, max_pixels, progress)

@@ -106,6 +106,27 @@ def run_transfer(
         return _transfer(uploads, options, out_format, max_pixels, progress, t_start)
 
 
+#: The page's inputs in order (:func:`run_transfer`'s first parameters), with the defaults
+#: of those that have one.
+PAGE_INPUTS = ("content_file", "style_file", "content_mask", "style_mask", "auto_labels",
+               "smoothing", "log10_lam", "max_side", "colour_fix", "detail_match", "work_mp",
+               "out_format", "strength", "locality")  # fmt: skip
+PAGE_DEFAULTS = {
+    "colour_fix": DEFAULT_COLOUR_FIX, "detail_match": DEFAULT_DETAIL_MATCH,
+    "work_mp": DEFAULT_WORK_MP, "out_format": "PNG", "strength": DEFAULT_STRENGTH,
+    "locality": DEFAULT_LOCALITY,
+}  # fmt: skip
+
+
+def page_settings(*page: object) -> object:
+    """The :class:`TransferOptions` of the page's inputs (:data:`PAGE_INPUTS`, in order; the
+    files and the format are not read here)."""
+    v = {**PAGE_DEFAULTS, **dict(zip(PAGE_INPUTS, page, strict=False))}
+    names = ("smoothing", "log10_lam", "max_side", "auto_labels", "colour_fix")
+    names += ("detail_match", "work_mp", "strength", "locality")
+    return page_options(*(v[n] for n in names), masked=v["content_mask"] is not None)
+
+
 def uploads_of(*files: object) -> list[str | None]:
     """The paths of the uploads (content, style, content mask, style mask)."""
     if files[0] is None or files[1] is None:
