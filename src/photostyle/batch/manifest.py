@@ -71,10 +71,11 @@ def read(path: Path) -> tuple[list[dict], int, list[tuple[int, str]]]:
     return records, end, damaged
 
 
-def check(path: Path) -> None:
-    """:class:`ImageError` (one line: the file, the first damaged line, how to go on) when
-    the manifest has a line that is not a record; reads only."""
-    records, _, damaged = read(path)
+def check(path: Path) -> tuple[list[dict], int]:
+    """The records and whole-line length of :func:`read`, or :class:`ImageError` (one line:
+    the file, the first damaged line, how to go on) when the manifest has a line that is
+    not a record; reads only."""
+    records, end, damaged = read(path)
     if damaged:
         number, why = damaged[0]
         more = f" (and {len(damaged) - 1} more lines)" if len(damaged) > 1 else ""
@@ -83,6 +84,7 @@ def check(path: Path) -> None:
             f"Run again with {REPAIR_OPTION} to keep its {len(records)} good lines and move "
             "the damaged file aside"
         )
+    return records, end
 
 
 def aside_name(path: Path) -> Path:
@@ -119,8 +121,7 @@ class Manifest:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        check(self.path)
-        self.records, self._end, _ = read(self.path)
+        self.records, self._end = check(self.path)  # one read
         self.outputs = {r["output"] for r in self.records if r.get("output")}
         self._errors = {
             (r.get("content"), r.get("style"), r["error"]) for r in self.records if "error" in r

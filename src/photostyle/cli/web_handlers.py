@@ -98,11 +98,13 @@ def run_transfer(
     t_start = time.perf_counter()
     if out_format not in DOWNLOAD_FORMATS:
         raise ValueError(f"download format must be one of {', '.join(DOWNLOAD_FORMATS)}")
-    settings = (smoothing, log10_lam, max_side, auto_labels, colour_fix, detail_match, work_mp)
-    settings += (strength, locality)
     uploads = uploads_of(content_file, style_file, content_mask, style_mask)
     with page_errors(uploads, max_pixels):
-        options = page_options(*settings, masked=uploads[2] is not None)
+        options = page_settings(
+            content_file, style_file, content_mask, style_mask, auto_labels, smoothing,
+            log10_lam, max_side, colour_fix, detail_match, work_mp, out_format, strength,
+            locality,
+        )  # fmt: skip
         return _transfer(uploads, options, out_format, max_pixels, progress, t_start)
 
 
