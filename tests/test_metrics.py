@@ -1,8 +1,12 @@
 import numpy as np
+import torch
 
+from photostyle.imaging.layout import to_batch
+from photostyle.imaging.windows import box_mean
 from photostyle.metrics import (
     affine_residual,
     gram_distance,
+    perceptual_distance,
     sliced_wasserstein_lab,
     structure_ssim,
 )
@@ -70,3 +74,22 @@ def resize_box(image, shape):
     from photostyle.imaging.resize import resize
 
     return resize(image, shape, "box")
+
+
+def test_perceptual_distance_against_numpy_and_blur(rng):
+    enc = VGGEncoder()
+    a = rng.random((40, 56, 3)).astype(np.float32)
+    b = np.clip(a + rng.normal(0, 0.1, a.shape), 0, 1).astype(np.float32)
+    ref = []
+    for lv in (1, 2, 3, 4):  # each image on its own, normalised in numpy
+        fa, fb = (enc.features(to_batch(x))[lv][0].double().numpy() for x in (a, b))
+        ua, ub = (f / np.maximum(np.linalg.norm(f, axis=0), 1e-10) for f in (fa, fb))
+        ref.append(((ua - ub) ** 2).sum(0).mean())
+    assert np.isclose(perceptual_distance(a, b, enc), np.mean(ref), rtol=1e-5)
+    assert perceptual_distance(a, a, enc) < 1e-12
+    # at the same pixel error, a blur (lost texture) is farther than a uniform brightening
+    blur = box_mean(torch.from_numpy(a).permute(2, 0, 1), 1).permute(1, 2, 0).numpy()
+    k = np.sqrt(np.mean((blur - a) ** 2) / np.mean((1 - a) ** 2))
+    brighter = a * (1 - k) + k  # the same RMS error as the blur
+    assert np.isclose(np.mean((brighter - a) ** 2), np.mean((blur - a) ** 2), rtol=1e-3)
+    assert perceptual_distance(blur, a, enc) > 1.5 * perceptual_distance(brighter, a, enc)

@@ -121,3 +121,34 @@ def test_same_level_warm_start(tmp_path, rng):
     wrong.weights = str(tmp_path / "a.safetensors")
     with pytest.raises(ValueError, match="level-3"):
         Trainer(wrong)
+
+
+@pytest.mark.slow
+def test_cached_crop_set_matches_fresh_encoding_and_resumes(tmp_path, rng):
+    data = tmp_path / "data"
+    _tiny_dataset(data, rng)
+    kw = dict(level=3, data=[str(data)], batch_size=2, crop=16, steps=4, ckpt_every=2, lr=1e-3,
+              perceptual_weight=0.1, cache_crops=6)  # fmt: skip
+    full = Trainer(TrainConfig(out=str(tmp_path / "a.safetensors"), **kw))
+    assert len(full.crops) == 6
+    x, cached = full.crops.batch(full.rng, 2, full.device)
+    assert x.shape == (2, 3, 16, 16) and 0 <= x.min() and x.max() <= 1
+    fresh = full.encoder(x, 3)  # the uint8 crops give back the stored encoding
+    assert torch.allclose(cached.features, fresh.features, atol=1e-5)
+    for a, b in zip(cached.indices, fresh.indices, strict=True):
+        assert a.dtype == torch.int64 and torch.equal(a, b)
+    assert cached.sizes == fresh.sizes
+    loss_cached, _ = full.loss(x, cached)
+    loss_fresh, _ = full.loss(x)
+    assert torch.allclose(loss_cached, loss_fresh, rtol=1e-5)
+    full.run(progress=False)
+    part = Trainer(TrainConfig(out=str(tmp_path / "b.safetensors"), **kw))
+    part.crops.batch(part.rng, 2, part.device)  # the same draw as above
+    part.run(progress=False, stop_at=2)
+    resumed = Trainer(TrainConfig(out=str(tmp_path / "b.safetensors"), **kw), resume=True)
+    assert torch.equal(resumed.crops.images, full.crops.images)  # the set is rebuilt the same
+    resumed.run(progress=False)
+    for (k, v), (_, w) in zip(
+        full.decoder.state_dict().items(), resumed.decoder.state_dict().items(), strict=True
+    ):
+        assert torch.allclose(v, w, atol=1e-6), k

@@ -16,6 +16,8 @@ All images are ``H x W x 3`` float32 RGB in [0, 1].
 * :func:`boundary_f`: how well the output keeps the content's boundaries, as the paper
   scores its lambda search: the F-measure of the output's Canny edges against the content's
   (1 = the same boundaries; higher is better).
+* :func:`perceptual_distance`: an LPIPS-like distance of two images with uniform weights
+  (0 = the same VGG features; lower is better), for decoder reconstructions.
 * :func:`painting_residual`: how far the output is from a per-material colour grade of the
   content (Lab units; 0 = one affine colour map per material; high = blotches or texture
   painted into a material). Like structure it rewards doing nothing: read it beside the
@@ -50,18 +52,39 @@ def structure_ssim(content: np.ndarray, output: np.ndarray) -> float:
 
 
 @torch.no_grad()
+def _features(encoder: torch.nn.Module, batch: torch.Tensor) -> dict:
+    """relu1_1..relu4_1 of a CPU batch, computed on the encoder's device."""
+    weight = next(iter(encoder.state_dict().values()), None)
+    return encoder.features(batch if weight is None else batch.to(weight.device))
+
+
 def gram_matrices(img: np.ndarray, encoder: torch.nn.Module) -> list[torch.Tensor]:
     """``G = F F^T / (h w)`` (float64, ``C x C``, on the encoder's device) of relu1_1..relu4_1
     of ``img`` (one pass)."""
-    weight = next(iter(encoder.state_dict().values()), None)
-    batch = to_batch(img)
-    feats = encoder.features(batch if weight is None else batch.to(weight.device))
+    feats = _features(encoder, to_batch(img))
     out = []
     for lv in (1, 2, 3, 4):
         f = feats[lv][0]
         f = f.reshape(f.shape[0], -1).double()
         out.append(f @ f.T / f.shape[1])
     return out
+
+
+def perceptual_distance(a: np.ndarray, b: np.ndarray, encoder: torch.nn.Module) -> float:
+    """LPIPS without learned weights (Zhang et al., CVPR 2018): for ``l`` in relu1_1..relu4_1,
+    ``d_l = mean_xy sum_c (u_l(a) - u_l(b))^2`` with ``u_l`` the features unit-normalised over
+    channels at each position; returns ``mean_l d_l`` (in [0, 4]; 0 = the same features).
+
+    Scores reconstructions by what VGG sees (edges, texture) rather than by pixels, where an
+    L2 fit's blur costs little PSNR. ``a``, ``b``: the same ``H x W x 3`` size.
+    """
+    feats = _features(encoder, torch.cat([to_batch(a), to_batch(b)]))
+    d = []
+    for lv in (1, 2, 3, 4):
+        f = feats[lv].double()
+        u = f / f.pow(2).sum(1, keepdim=True).sqrt().clamp_min(1e-10)
+        d.append((u[0] - u[1]).pow(2).sum(0).mean().item())
+    return float(np.mean(d))
 
 
 def gram_distance(

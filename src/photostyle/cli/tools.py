@@ -68,6 +68,9 @@ def train(
     ] = None,
     val: Annotated[Path, typer.Option(help="folder of validation photos (PSNR in the log)")] = None,
     ckpt_every: Annotated[int, typer.Option(help="checkpoint interval in steps")] = 50,
+    cache_crops: Annotated[
+        int, typer.Option(help="draw batches from N fixed crops encoded once (0: fresh crops)")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     device: DeviceOption = o.DEFAULTS.device,
     resume: Annotated[bool, typer.Option(help="continue from the checkpoint beside --out")] = False,
@@ -82,7 +85,7 @@ def train(
     args = dict(locals())
     paths = {k: str(args[k]) if args[k] else None for k in ("init_from", "weights", "val")}
     same = ("level", "steps", "batch_size", "crop", "lr", "perceptual_weight", "head_steps",
-            "ckpt_every", "seed")  # fmt: skip
+            "ckpt_every", "seed", "cache_crops")  # fmt: skip
     cfg = TrainConfig(
         data=[str(d) for d in data], out=str(out), device=device.value, **paths,
         **{k: args[k] for k in same},

@@ -29,9 +29,15 @@ from photostyle.device import resolve_device
 from photostyle.files.images import ImageError, atomic_write
 from photostyle.imaging.layout import to_batch
 from photostyle.photowct.decoder import Decoder, decoder_spec
-from photostyle.photowct.train_data import find_images, load_photos, psnr, sample_batch
-from photostyle.photowct.vgg import VGGEncoder
-from photostyle.photowct.weights import load_decoder, save_decoder
+from photostyle.photowct.train_data import (
+    CropSet,
+    find_images,
+    load_photos,
+    psnr,
+    sample_batch,
+)
+from photostyle.photowct.vgg import Encoded, VGGEncoder
+from photostyle.photowct.weights import load_decoder, save_decoder, stored_level
 
 
 @dataclass
@@ -53,6 +59,7 @@ class TrainConfig:
     weights: str | None = None
     val: str | None = None
     val_images: int = 5
+    cache_crops: int = 0
     device: str = "auto"
 
 
@@ -76,7 +83,7 @@ class Trainer:
         self.tail = None
         if config.init_from:
             src = Path(config.init_from)
-            level = int(_safetensors_meta(src).get("level", config.level - 1))
+            level = stored_level(src) or config.level - 1
             self.tail = load_decoder(level, src, device=self.device)
             if level != config.level - 1:
                 raise ValueError(f"{src}: --init-from needs a level-{config.level - 1} decoder")
@@ -91,6 +98,12 @@ class Trainer:
         if resume and self.ckpt.is_file():
             self._load_checkpoint()
         self.val = load_photos(find_images([config.val]))[: config.val_images] if config.val else []
+        self.crops = None
+        if config.cache_crops > 0:
+            # own generator: the set is the same on every resume, the batch draws continue
+            crop_rng = np.random.default_rng([config.seed, 1])
+            self.crops = CropSet(self.photos, crop_rng, config.cache_crops, config.crop,
+                                 self.encoder, config.level, self.device)  # fmt: skip
 
     @torch.no_grad()
     def initialise(self) -> None:
@@ -128,7 +141,7 @@ class Trainer:
     @torch.no_grad()
     def warm_start(self, path: Path) -> None:
         """Continue training from weights of the same level (fresh optimiser and schedule)."""
-        level = int(_safetensors_meta(path).get("level", self.cfg.level))
+        level = stored_level(path) or self.cfg.level
         if level != self.cfg.level:
             raise ValueError(f"{path}: --weights needs a level-{self.cfg.level} decoder")
         src = load_decoder(level, path, device=self.device)
@@ -183,12 +196,16 @@ class Trainer:
         rel = F.mse_loss(h, target) / target.pow(2).mean().clamp_min(1e-8)
         return rel, -10 * math.log10(max(rel.item(), 1e-12))
 
-    def loss(self, x: torch.Tensor) -> tuple[torch.Tensor, float]:
-        """Training loss of a batch ``B x 3 x H x W`` and its pixel PSNR."""
+    def loss(self, x: torch.Tensor, enc: Encoded | None = None) -> tuple[torch.Tensor, float]:
+        """Training loss of a batch ``B x 3 x H x W`` and its pixel PSNR.
+
+        ``enc``: the encoder's output for ``x`` when already known (a cached crop set).
+        """
         if self.step < self.cfg.head_steps:
             return self.head_loss(x)
-        with torch.no_grad():
-            enc = self.encoder(x, self.cfg.level)
+        if enc is None:
+            with torch.no_grad():
+                enc = self.encoder(x, self.cfg.level)
         y = self.decoder(enc)
         loss = F.mse_loss(y, x)
         pix = loss.item()
@@ -223,8 +240,7 @@ class Trainer:
             while self.step < last:
                 for g in self.opt.param_groups:
                     g["lr"] = self._lr()
-                x = sample_batch(self.photos, self.rng, self.cfg.batch_size, self.cfg.crop)
-                loss, p = self.loss(x.to(self.device))
+                loss, p = self.loss(*self.next_batch())
                 self.opt.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt.step()
@@ -243,6 +259,14 @@ class Trainer:
         finally:
             bar.close()
         return {"step": self.step, "train_psnr": ema}
+
+    def next_batch(self) -> tuple[torch.Tensor, Encoded | None]:
+        """The next training batch on the device, with its encoding when cached."""
+        bs = self.cfg.batch_size
+        if self.crops is not None and self.step >= self.cfg.head_steps:
+            return self.crops.batch(self.rng, bs, self.device)
+        x = sample_batch(self.photos, self.rng, bs, self.cfg.crop)
+        return x.to(self.device), None
 
     def _log(self, ema: float | None, t0: float, start: int) -> None:
         rate = (self.step - start) / max(time.perf_counter() - t0, 1e-9)
@@ -276,11 +300,3 @@ def fit_conv_lstsq(
     w = torch.linalg.solve(A, X.T @ y.double())
     conv.weight.copy_(w[:-1].T.reshape(conv.weight.shape))
     conv.bias.copy_(w[-1])
-
-
-def _safetensors_meta(path: Path) -> dict:
-    from safetensors import safe_open
-
-    with safe_open(str(path), "pt") as f:
-        meta = f.metadata() or {}
-    return {"level": meta["level"]} if "level" in meta else {}

@@ -42,3 +42,12 @@ def load_decoder(level: int, path: str | os.PathLike | None = None, device: str 
 def load_decoders(device: str = "cpu", levels: tuple[int, ...] = (1, 2, 3, 4)) -> dict:
     """``{level: Decoder}`` with the weights shipped in ``photostyle/weights`` (no network)."""
     return {lv: load_decoder(lv, device=device) for lv in levels}
+
+
+def stored_level(path: str | os.PathLike) -> int | None:
+    """The decoder level written in a weights file's metadata (None when it has none)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata() or {}
+    return int(meta["level"]) if "level" in meta else None
