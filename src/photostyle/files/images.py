@@ -32,6 +32,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from photostyle.errors import ImageError
 from photostyle.files.atomic import atomic_write
+from photostyle.files.bitdepth import check_bit_depth
 
 #: Default limit on the number of pixels of an input image (100 megapixels).
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -298,14 +299,3 @@ def save_image(
         return atomic_write(p, write)
     except OSError as exc:
         raise ImageError(f"{p}: cannot write image ({exc})") from None
-
-
-def check_bit_depth(path: Path, bit_depth: int) -> None:
-    """``bit_depth`` must be 8, or 16 for a PNG/TIFF ``path``; raises
-    :class:`ImageError` otherwise."""
-    if bit_depth == 8:
-        return
-    if bit_depth != 16:
-        raise ImageError(f"{path}: bit depth must be 8 or 16, got {bit_depth}")
-    if SAVE_FORMATS.get(path.suffix.lower()) not in ("PNG", "TIFF"):
-        raise ImageError(f"{path}: {path.suffix} holds 8 bits per channel (16 bits: .png, .tif)")
