@@ -91,8 +91,9 @@ def main() -> None:
     grid_rows = []
     for lv in levels:
         row, recs = evaluate(load_decoder(lv), lv, files, enc)
-        mine = {p.with_suffix(".log.jsonl").name for p in args.candidate}
-        logs = [p for p in sorted(args.runs.glob(f"decoder{lv}*.log.jsonl")) if p.name not in mine]
+        # the shipped decoder's runs: decoder{k}.log.jsonl and continuations decoder{k}b, c, ...
+        logs = sorted(args.runs.glob(f"decoder{lv}.log.jsonl"))
+        logs += sorted(args.runs.glob(f"decoder{lv}[b-o].log.jsonl"))
         res["levels"][str(lv)] = {**row, **training_cost(logs)}
         print(lv, res["levels"][str(lv)], flush=True)
         grid_rows.append(recs)
@@ -100,11 +101,8 @@ def main() -> None:
         lv = stored_level(path)
         row, recs = evaluate(load_decoder(lv, path), lv, files, enc)
         name = path.name.removesuffix(".safetensors")
-        res["candidates"][name] = {
-            "level": lv,
-            **row,
-            **training_cost(args.runs, name + ".log.jsonl"),
-        }
+        cost = training_cost([p for p in [path.with_suffix(".log.jsonl")] if p.is_file()])
+        res["candidates"][name] = {"level": lv, "file": str(path), **row, **cost}
         print(name, res["candidates"][name], flush=True)
         grid_rows.append(recs)
     out = ROOT / "benchmarks" / "results"
