@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from quality import OUT, contact_sheet, means, pairs, score
+from quality import HIGHER_IS_BETTER, OUT, contact_sheet, means, pairs, score
 
 from photostyle import transfer
 from photostyle.cli.webapp import side_by_side
@@ -32,12 +32,13 @@ from photostyle.photowct.stylize import PhotoWCT
 from photostyle.photowct.weights import stored_level
 
 TOLERANCE = 0.01
-HIGHER_IS_BETTER = ("structure_ssim", "boundary_f")
+#: The metrics where higher is better: those of ``quality.py`` and the boundary F-measure.
+HIGHER = HIGHER_IS_BETTER | {"boundary_f"}
 
 
 def worse(metric: str, cand: float, ship: float) -> bool:
     """Whether ``cand`` is worse than ``ship`` by more than the tolerance."""
-    if metric in HIGHER_IS_BETTER:
+    if metric in HIGHER:
         return cand < ship * (1 - TOLERANCE)
     if metric == "grain_gain":
         return abs(cand - 1) > abs(ship - 1) + TOLERANCE * ship

@@ -40,8 +40,7 @@ def evaluate(dec: torch.nn.Module, level: int, files: list[Path], enc: VGGEncode
             y = dec(enc(x, level))[0].clamp(0, 1).permute(1, 2, 0).numpy()
         psnrs.append(10 * math.log10(1 / max(float(np.mean((y - img) ** 2)), 1e-12)))
         ssims.append(structural_similarity(img, y, channel_axis=2, data_range=1.0))
-        with torch.no_grad():
-            percs.append(perceptual_distance(y, img, enc))
+        percs.append(perceptual_distance(y, img, enc))  # no autograd: _features is no_grad
         if i < 4:
             recs.append((img, y))
     row = {
@@ -83,7 +82,7 @@ def main() -> None:
         help="a trained decoder to score beside the shipped one of its level",
     )
     ap.add_argument("--out", default="decoders.json", help="JSON file name in results/")
-    args = ap.parse_args()  # fmt: skip
+    args = ap.parse_args()
     files = sorted(VAL.glob("*.jpg"))[: args.limit]
     enc = VGGEncoder()
     levels = [int(v) for v in args.levels.split(",") if weights_path(int(v)).is_file()]

@@ -18,11 +18,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from photostyle.errors import ImageError
-
-#: Output suffixes that hold 16 bits per channel.
-SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
-
 #: Formats that can hold 16 bits per channel (Pillow format names).
 SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
 
@@ -133,14 +128,3 @@ def _png_insert(png: bytes, kind: bytes, body: bytes) -> bytes:
     chunk += struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
     ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, IHDR data, CRC
     return png[:ihdr_end] + chunk + png[ihdr_end:]
-
-
-def check_bit_depth(path: Path, bit_depth: int) -> None:
-    """``bit_depth`` must be 8, or 16 for a PNG/TIFF ``path``; raises
-    :class:`ImageError` otherwise."""
-    if bit_depth == 8:
-        return
-    if bit_depth != 16:
-        raise ImageError(f"{path}: bit depth must be 8 or 16, got {bit_depth}")
-    if path.suffix.lower() not in SIXTEEN_BIT_SUFFIXES:
-        raise ImageError(f"{path}: {path.suffix} holds 8 bits per channel (16 bits: .png, .tif)")

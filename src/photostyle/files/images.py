@@ -32,7 +32,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from photostyle.errors import ImageError
 from photostyle.files.atomic import atomic_write
-from photostyle.files.bitdepth import check_bit_depth
+from photostyle.files.bitdepth import SIXTEEN_BIT_FORMATS, is_16bit_rgb, read_16bit, write_16bit
 
 #: Default limit on the number of pixels of an input image (100 megapixels).
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -172,7 +172,6 @@ def load_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     if is_raw_file(p):
         return read_raw(p, max_pixels)
     im = _open_checked(p, max_pixels, decode=False)
-    from photostyle.files.bitdepth import is_16bit_rgb, read_16bit
 
     if is_16bit_rgb(im):
         try:
@@ -277,8 +276,6 @@ def save_image(
         a = a[:, :, 0]
     icc = srgb_profile() if profile is None else profile
     if bit_depth == 16:
-        from photostyle.files.bitdepth import write_16bit
-
         rgb = a if a.ndim == 3 else np.repeat(a[:, :, None], 3, axis=2)
         rgb = rgb.astype(np.float32) / 255.0 if rgb.dtype == np.uint8 else rgb
         write = lambda tmp: write_16bit(tmp, fmt, rgb, icc, exif)  # noqa: E731
@@ -299,3 +296,14 @@ def save_image(
         return atomic_write(p, write)
     except OSError as exc:
         raise ImageError(f"{p}: cannot write image ({exc})") from None
+
+
+def check_bit_depth(path: Path, bit_depth: int) -> None:
+    """``bit_depth`` must be 8, or 16 for a PNG/TIFF ``path``; raises
+    :class:`ImageError` otherwise."""
+    if bit_depth == 8:
+        return
+    if bit_depth != 16:
+        raise ImageError(f"{path}: bit depth must be 8 or 16, got {bit_depth}")
+    if SAVE_FORMATS.get(path.suffix.lower()) not in SIXTEEN_BIT_FORMATS:
+        raise ImageError(f"{path}: {path.suffix} holds 8 bits per channel (16 bits: .png, .tif)")

@@ -35,7 +35,7 @@ class OutputOptions:
     def check(self, out: str | os.PathLike | None = None) -> OutputOptions:
         """Validate the options (and, given ``out``, that its format can hold the bit depth)
         before any work; raises :class:`~photostyle.files.images.ImageError` / ``ValueError``."""
-        from photostyle.files.bitdepth import check_bit_depth
+        from photostyle.files.images import check_bit_depth
 
         if self.bit_depth not in BIT_DEPTHS:
             raise ValueError(f"--bit-depth must be auto, 8 or 16, got {self.bit_depth!r}")
