@@ -47,6 +47,15 @@ PRIOR_PIXELS = 0.5
 RIDGE = 3e-2
 
 
+def fit_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(h, w)`` at which the field of a photo of ``shape`` is fitted: long side
+    ``FIT_SIDE`` (the photo's own size when it is not longer)."""
+    from photostyle.imaging.resize import scaled_shape
+
+    h, w = shape[:2]
+    return (h, w) if max(h, w) <= FIT_SIDE else scaled_shape((h, w), FIT_SIDE / max(h, w))
+
+
 def node_spacing(locality: float) -> float:
     """Node spacing of the field as a fraction of the long side."""
     return 2.0 ** (-6.0 * locality)
@@ -170,16 +179,19 @@ def grade(
     labels: np.ndarray | None = None,
 ) -> np.ndarray:
     """``result`` re-expressed as a material-aware, spatially smooth colour grade of
-    ``content`` (both ``H x W x 3`` float32 in [0, 1], same size; ``labels``: an ``H x W``
-    int map or None). ``locality`` 1 returns ``result``. Returns ``H x W x 3`` float32."""
-    from photostyle.imaging.resize import resize, scaled_shape
+    ``content`` (``H x W x 3`` float32 in [0, 1]; ``labels``: an ``H x W`` int map or None).
+    ``result`` is ``H x W x 3`` float32 at the content's size or at :func:`fit_shape` (the
+    field only sees it there: a smaller result saves its cost upstream). ``locality`` 1
+    returns ``result``. Returns ``H x W x 3`` float32 at the content's size."""
+    from photostyle.imaging.resize import resize
 
     if locality >= 1.0:
         return result
     h, w = content.shape[:2]
-    f = min(1.0, FIT_SIDE / max(h, w))
-    small = scaled_shape((h, w), f)
-    cs, rs = (resize(a, small, "box") if f < 1 else a for a in (content, result))
+    small = fit_shape(content.shape)
+    if result.shape[:2] not in ((h, w), small):
+        raise ValueError(f"result of {result.shape[:2]} for a content of {(h, w)}")
+    cs, rs = (a if a.shape[:2] == small else resize(a, small, "box") for a in (content, result))
     if labels is not None:  # the partition matters, not the ids: number the labels 0..n-1
         labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
     ls = None if labels is None else resize(labels, small, "nearest")

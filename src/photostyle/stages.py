@@ -129,6 +129,23 @@ def bound_noise(
     return limit.apply(content, result, device), limit
 
 
+def grade_size(
+    content: np.ndarray, y: np.ndarray, scale: WorkScale
+) -> tuple[np.ndarray, np.ndarray, WorkScale]:
+    """``content`` and ``y`` (``h x w x 3`` float32, working size) box-shrunk to the size at
+    which the colour grade is fitted (:func:`photostyle.grade.fit_shape`), with the scale of
+    that size; as they are when that size has a side under ``MIN_SIDE``. Below locality 1 the
+    grade sees the smoothed result only there, so F2 is solved there."""
+    from photostyle.defaults import MIN_SIDE
+    from photostyle.grade import fit_shape
+
+    small = fit_shape(content.shape)
+    if small == content.shape[:2] or min(small) < MIN_SIDE:
+        return content, y, scale
+    shrink = lambda a: np.ascontiguousarray(resize(a, small, "box"))  # noqa: E731
+    return shrink(content), shrink(y), scale.shrunk(small)
+
+
 def grade(
     content: np.ndarray,
     result: np.ndarray,
@@ -137,8 +154,9 @@ def grade(
     progress: Progress,
 ) -> np.ndarray:
     """The result as a material-aware colour grade of the content that varies smoothly in
-    space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``, ``result``:
-    ``h x w x 3`` float32 in [0, 1] at the working size; ``labels``: the label maps at the
+    space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``: ``h x w x
+    3`` float32 in [0, 1] at the working size; ``result`` the same at the working size or at
+    :func:`grade_size`; ``labels``: the label maps at the
     stylization size (the content's is used) or None. Returns ``h x w x 3`` float32."""
     if locality >= 1.0:
         return result

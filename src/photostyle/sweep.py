@@ -3,7 +3,9 @@ figure for one's own photos (Li et al. 2018, Sec. 4: lambda chosen by the trade-
 keeping the content's boundaries and coming close to the style).
 
 The stages that do not depend on lambda or locality (labels, F1, the statistics match) run
-once; the smoothing runs once per lambda and the colour grade once per (lambda, locality):
+once; the smoothing runs once per lambda (twice when the grid mixes locality 1, solved per
+pixel, with lower ones, solved at the grade's fit size) and the colour grade once per
+(lambda, locality):
 
     stylized ------+-- smoothed(lam 1) --+-- finished(locality 1)
                    |                     +-- finished(locality 2) ...
@@ -96,11 +98,16 @@ def sweep(
     model = model or load_model(opt.device)
     look = stylized(model, p, opt, say)
     scorer = _Scorer(p.content, p.style, model) if score else None
-    cells, r = [], None
+    cells, starts = [], {}
     for lam in sorted(lams, reverse=True):  # each solve starts from the last (fewer iterations)
-        r, limit = smoothed(p, look, opt.replace(lam=lam), model.device, say, start=r)
+        solved = {}  # per pixel (locality 1) and at the grade's fit size (below 1)
         for locality in localities:
             cell_opt = opt.replace(lam=lam, locality=locality)
+            size = locality < 1
+            if size not in solved:
+                solved[size] = smoothed(p, look, cell_opt, model.device, say, starts.get(size))
+                starts[size] = solved[size][0]
+            r, limit = solved[size]
             image = finished(p, look, r, limit, cell_opt, say).image
             cell = Cell(lam, locality, image, scorer(image) if scorer else {})
             cells.append(cell)

@@ -63,12 +63,14 @@ class WorkScale:
     """Sizes and parameter scaling of one photo (see the module docstring).
 
     ``full``: the photo's ``(H, W)``; ``work``: ``(h, w)`` at which the smoothing runs;
-    ``paper``: True for ``work_pixels = 0`` (full size, parameters unscaled).
+    ``paper``: True for ``work_pixels = 0`` (full size, parameters unscaled); ``reference``:
+    the pixel count at which ``lam`` and radii have their given values.
     """
 
     full: tuple[int, int]
     work: tuple[int, int]
     paper: bool = False
+    reference: float = REFERENCE_PIXELS
 
     @property
     def upsampled(self) -> bool:
@@ -77,8 +79,15 @@ class WorkScale:
 
     @property
     def area_ratio(self) -> float:
-        """``REFERENCE_PIXELS / S`` (1 in paper mode)."""
-        return 1.0 if self.paper else REFERENCE_PIXELS / (self.work[0] * self.work[1])
+        """``reference / S`` (1 in paper mode)."""
+        return 1.0 if self.paper else self.reference / (self.work[0] * self.work[1])
+
+    def shrunk(self, shape: tuple[int, int]) -> WorkScale:
+        """The same photo's scale at a smaller working size ``shape = (h, w)``: lengths and
+        ``lam`` keep their share of the photo (in paper mode, the share they have at full
+        size)."""
+        reference = self.work[0] * self.work[1] if self.paper else self.reference
+        return WorkScale(self.full, tuple(shape), reference=reference)
 
     def lam(self, lam: float) -> float:
         """``lam`` given at the reference resolution -> the value at the working resolution."""
