@@ -5,7 +5,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 from synthetic import scene
 
-from photostyle.grade import grade, node_spacing
+from photostyle.grade import FIT_SIDE, fit_shape, grade, node_spacing
 from photostyle.imaging.resize import resize
 from photostyle.metrics import painting_residual
 
@@ -115,3 +115,17 @@ def test_labels_count_by_partition_not_by_id():
     target = np.where(labels[..., None] == 0, c * 0.7, c[..., ::-1]).astype(np.float32)
     a = grade(c, target, 0.2, labels)
     assert np.array_equal(a, grade(c, target, 0.2, labels * 7 + 3))
+
+
+def test_the_grade_sees_the_result_only_at_its_fit_size():
+    """Below locality 1 the field is fitted at ``fit_shape``: a result given there (what the
+    transfer solves) grades exactly as the same result at the content's size."""
+    c = scene(300, 420, seed=4)
+    wave = 0.15 * np.sin(np.linspace(0, 9, 420, dtype=np.float32))[None, :, None]
+    r = np.clip(graded_by_hand(c) + wave, 0, 1).astype(np.float32)
+    small = fit_shape(c.shape)
+    assert max(small) == FIT_SIDE and small[1] / small[0] == pytest.approx(1.4, abs=0.01)
+    assert fit_shape((120, 160)) == (120, 160)  # a small photo is fitted at its own size
+    assert np.array_equal(grade(c, r, 0.35), grade(c, resize(r, small, "box"), 0.35))
+    with pytest.raises(ValueError, match="result of"):
+        grade(c, r[:100], 0.35)

@@ -185,3 +185,30 @@ def test_exact_smoothing_in_transfer_has_no_border_frame():
     assert out.shape == c.shape
     assert err_pad < 0.3 * err_raw
     assert np.abs(border(out - c)).mean() <= 2 * np.abs(out - c)[2:-2, 2:-2].mean() + 1 / 255
+
+
+def test_below_locality_one_f2_is_solved_at_the_grades_fit_size(untrained, monkeypatch):
+    """The grade sees the smoothed result only at its fit size, so F2 is solved there; the
+    result stays close to the grade of the working size's solve (the path before)."""
+    from synthetic import scene, stylized
+
+    from photostyle.grade import fit_shape
+    from photostyle.stages import bound_noise, grade, quiet
+
+    c, s = scene(240, 360, seed=5), stylized(scene(240, 360, seed=6, palette="dusk"))
+    opt = Opts(max_side=64)
+    sizes, solve = [], pipeline.smooth
+    monkeypatch.setattr(
+        pipeline, "smooth", lambda x, *a, **k: sizes.append(x.shape[:2]) or solve(x, *a, **k)
+    )
+    graded = pipeline.transfer(c, s, opt, model=untrained)
+    pipeline.transfer(c, s, opt.replace(locality=1.0), model=untrained)
+    assert sizes == [fit_shape(c.shape), c.shape[:2]] and max(sizes[0]) == 256
+    assert graded.image.shape == c.shape and graded.noise_variance is not None
+    p = pipeline.prepare(c, s, opt)
+    look = pipeline.stylized(untrained, p, opt, quiet)
+    r = solve(p.content_work, look.y, opt.smoothing, p.scale, opt.lam, "cpu", True, quiet)
+    r, limit = bound_noise(p.content_work, r, p.scale, "cpu")
+    before = grade(p.content_work, r, opt.locality, None, quiet)
+    assert graded.noise_variance == limit.variance  # the working size's noise floor reported
+    assert np.abs(graded.image - before).mean() < 1.5 / 255

@@ -32,6 +32,16 @@ def test_work_scale_sizes_and_parameters():
             work_scale((30, 40), bad)
 
 
+def test_a_shrunk_scale_keeps_the_shares_of_the_photo():
+    """The grade's fit size: lam and radii carried so that they keep their share."""
+    s = work_scale((400, 600), 1e6).shrunk((100, 150))
+    assert s.work == (100, 150) and s.full == (400, 600)
+    assert s.lam(1e-4) == pytest.approx(1e-4 * REFERENCE_PIXELS / 15_000)
+    assert s.length(16) == pytest.approx(16 * np.sqrt(15_000 / REFERENCE_PIXELS))
+    paper = work_scale((400, 600), 0).shrunk((100, 150))  # paper mode: the full size's shares
+    assert paper.lam(1e-4) == pytest.approx(1e-4 * 16) and paper.length(16) == pytest.approx(4)
+
+
 def test_apply_affine_equals_dense_bilinear_upsampling(rng):
     """Banded upsampling == torch's bilinear interpolation of all coefficients at once."""
     coef = rng.normal(size=(13, 17, 4, 3)).astype(np.float32) * 0.3

@@ -28,6 +28,8 @@ Constants: ``docs/decisions.md``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from photostyle.imaging.colourspace import rgb_to_lab
@@ -172,14 +174,46 @@ def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndar
     return np.clip(out, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class Materials:
+    """The content's side of the grade, the same for every result graded on it (a sweep
+    computes it once): the cluster ``centres`` (``K x 5``), the content at the fit size
+    (``h x w x 3`` float32) and the memberships there (``small``, ``K x h x w``) and at the
+    content's size (``full``, ``K x H x W``)."""
+
+    centres: np.ndarray
+    content_small: np.ndarray
+    small: np.ndarray
+    full: np.ndarray
+
+
+def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> Materials:
+    """The :class:`Materials` of ``content`` (``H x W x 3`` float32 in [0, 1]) with an
+    ``H x W`` int label map of any size (or None)."""
+    from photostyle.imaging.resize import resize
+
+    small = fit_shape(content.shape)
+    cs = content if small == content.shape[:2] else resize(content, small, "box")
+    if labels is not None:  # the partition matters, not the ids: number the labels 0..n-1
+        labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+    ls = None if labels is None else resize(labels, small, "nearest")
+    fs = _features(cs)
+    centres = cluster(fs, ls)
+    lab_full = None if labels is None else resize(labels, content.shape[:2], "nearest")
+    full = memberships(_features(content), centres, lab_full)
+    return Materials(centres, cs, memberships(fs, centres, ls), full)
+
+
 def grade(
     content: np.ndarray,
     result: np.ndarray,
     locality: float,
     labels: np.ndarray | None = None,
+    materials: Materials | None = None,
 ) -> np.ndarray:
     """``result`` re-expressed as a material-aware, spatially smooth colour grade of
-    ``content`` (``H x W x 3`` float32 in [0, 1]; ``labels``: an ``H x W`` int map or None).
+    ``content`` (``H x W x 3`` float32 in [0, 1]; ``labels``: an ``H x W`` int map or None;
+    ``materials``: :func:`content_materials` of the two, when already computed).
     ``result`` is ``H x W x 3`` float32 at the content's size or at :func:`fit_shape` (the
     field only sees it there: a smaller result saves its cost upstream). ``locality`` 1
     returns ``result``. Returns ``H x W x 3`` float32 at the content's size."""
@@ -187,16 +221,10 @@ def grade(
 
     if locality >= 1.0:
         return result
-    h, w = content.shape[:2]
     small = fit_shape(content.shape)
-    if result.shape[:2] not in ((h, w), small):
-        raise ValueError(f"result of {result.shape[:2]} for a content of {(h, w)}")
-    cs, rs = (a if a.shape[:2] == small else resize(a, small, "box") for a in (content, result))
-    if labels is not None:  # the partition matters, not the ids: number the labels 0..n-1
-        labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
-    ls = None if labels is None else resize(labels, small, "nearest")
-    fs = _features(cs)
-    centres = cluster(fs, ls)
-    maps = fit_field(cs, rs, memberships(fs, centres, ls), node_spacing(locality))
-    lab_full = None if labels is None else resize(labels, (h, w), "nearest")
-    return apply_field(content, memberships(_features(content), centres, lab_full), maps)
+    if result.shape[:2] not in (content.shape[:2], small):
+        raise ValueError(f"result of {result.shape[:2]} for a content of {content.shape[:2]}")
+    m = materials or content_materials(content, labels)
+    rs = result if result.shape[:2] == small else resize(result, small, "box")
+    maps = fit_field(m.content_small, rs, m.small, node_spacing(locality))
+    return apply_field(content, m.full, maps)

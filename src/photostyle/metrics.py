@@ -112,7 +112,7 @@ def lab_quantiles(
     dirs = rng.standard_normal((3, n_dirs))
     dirs /= np.linalg.norm(dirs, axis=0)
     q = (np.arange(n_quantiles) + 0.5) / n_quantiles
-    x = np.ascontiguousarray((rgb_to_lab(img).reshape(-1, 3) @ dirs).T)
+    x = dirs.T @ rgb_to_lab(img).reshape(-1, 3).T.astype(np.float64)  # n_dirs x N, rows
     x.sort(axis=1)  # each direction's row in place: twice as fast as sorting the columns
     x = x.T
     pos = q * (len(x) - 1)

@@ -158,10 +158,12 @@ def finished(
     limit: object | None,
     opt: TransferOptions,
     say: Progress,
+    materials: object | None = None,
 ) -> TransferResult:
-    """The stages after the smoothing: the colour grade (``locality``), full size, the
-    blend (``strength``)."""
-    r = grade(p.content_work, r, opt.locality, look.labels, say)
+    """The stages after the smoothing: the colour grade (``locality``; ``materials``: the
+    content's side of it, :func:`~photostyle.stages.grade_materials`, when computed once for
+    several results), full size, the blend (``strength``)."""
+    r = grade(p.content_work, r, opt.locality, look.labels, say, materials)
     r = to_full_size(p, r, opt.smoothing, limit, say)
     n_labels = (
         None if look.labels is None or p.labels else int(max(m.max() for m in look.labels)) + 1

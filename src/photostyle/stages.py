@@ -152,18 +152,29 @@ def grade(
     locality: float,
     labels: tuple[np.ndarray, np.ndarray] | None,
     progress: Progress,
+    materials: object | None = None,
 ) -> np.ndarray:
     """The result as a material-aware colour grade of the content that varies smoothly in
     space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``: ``h x w x
     3`` float32 in [0, 1] at the working size; ``result`` the same at the working size or at
-    :func:`grade_size`; ``labels``: the label maps at the
-    stylization size (the content's is used) or None. Returns ``h x w x 3`` float32."""
+    :func:`grade_size`; ``labels``: the label maps at the stylization size (the content's is
+    used) or None; ``materials``: :func:`grade_materials`, when already computed. Returns
+    ``h x w x 3`` float32."""
     if locality >= 1.0:
         return result
     from photostyle.grade import grade as fit_grade
 
     progress("fitting the colour grade")
-    return fit_grade(content, result, locality, None if labels is None else labels[0])
+    own = None if labels is None else labels[0]
+    return fit_grade(content, result, locality, own, materials)
+
+
+def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:
+    """The content's side of :func:`grade` (:class:`photostyle.grade.Materials`), the same
+    for every lambda and locality of a sweep."""
+    from photostyle.grade import content_materials
+
+    return content_materials(content, None if labels is None else labels[0])
 
 
 def to_full_size(

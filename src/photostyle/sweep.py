@@ -90,7 +90,7 @@ def sweep(
     skips the scores. Inputs as for :func:`photostyle.transfer`.
     """
     from photostyle.pipeline import finished, load_model, prepare, smoothed, stylized
-    from photostyle.stages import quiet
+    from photostyle.stages import grade_materials, quiet
 
     opt, say = options or TransferOptions(), progress or quiet
     lams, localities = check_grid(lams, [opt.locality] if localities is None else localities)
@@ -98,6 +98,8 @@ def sweep(
     model = model or load_model(opt.device)
     look = stylized(model, p, opt, say)
     scorer = _Scorer(p.content, p.style, model) if score else None
+    graded = min(localities) < 1  # the content's materials, once for every graded cell
+    materials = grade_materials(p.content_work, look.labels) if graded else None
     cells, starts = [], {}
     for lam in sorted(lams, reverse=True):  # each solve starts from the last (fewer iterations)
         solved = {}  # per pixel (locality 1) and at the grade's fit size (below 1)
@@ -108,7 +110,7 @@ def sweep(
                 solved[size] = smoothed(p, look, cell_opt, model.device, say, starts.get(size))
                 starts[size] = solved[size][0]
             r, limit = solved[size]
-            image = finished(p, look, r, limit, cell_opt, say).image
+            image = finished(p, look, r, limit, cell_opt, say, materials).image
             cell = Cell(lam, locality, image, scorer(image) if scorer else {})
             cells.append(cell)
             if on_cell:
