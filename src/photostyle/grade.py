@@ -157,21 +157,25 @@ def fit_field(content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: f
 
 def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:
     """``sum_k m_k(x) [c(x), 1] @ map_k(x)``, the maps interpolated (bilinear) from the grid
-    to ``content``'s size. Returns ``H x W x 3`` float32 in [0, 1]."""
+    to ``content``'s size. The sum is linear in the maps, so the memberships weigh the
+    interpolated maps first and one product with the content follows. Returns ``H x W x 3``
+    float32 in [0, 1]."""
     import torch
     import torch.nn.functional as F
 
     h, w = content.shape[:2]
     k, gy, gx = maps.shape[:3]
     grid = torch.from_numpy(maps.reshape(k, gy, gx, 12).transpose(0, 3, 1, 2).astype(np.float32))
-    c1 = np.concatenate([content, np.ones((h, w, 1), np.float32)], 2)
-    out = np.zeros((h, w, 3), np.float32)
+    weights = torch.from_numpy(np.ascontiguousarray(m, np.float32))
+    field = torch.zeros(12, h, w)
     for q in range(k):
         # node centres span pixel centres 0.5 .. n-0.5: align_corners on the pixel grid
         up = F.interpolate(grid[q : q + 1], size=(h, w), mode="bilinear", align_corners=True)
-        a = up[0].numpy().transpose(1, 2, 0).reshape(h, w, 4, 3)
-        out += m[q][..., None] * np.einsum("hwi,hwij->hwj", c1, a)
-    return np.clip(out, 0.0, 1.0)
+        field.addcmul_(up[0], weights[q])
+    a = field.view(4, 3, h, w)  # [c, 1] @ A: input channel, output channel
+    c = torch.from_numpy(np.ascontiguousarray(content, np.float32)).permute(2, 0, 1)
+    out = a[3] + a[0] * c[0] + a[1] * c[1] + a[2] * c[2]
+    return out.clamp_(0.0, 1.0).permute(1, 2, 0).numpy().copy()
 
 
 @dataclass(frozen=True)
