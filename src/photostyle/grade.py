@@ -58,6 +58,15 @@ def fit_shape(shape: tuple[int, ...]) -> tuple[int, int]:
     return (h, w) if max(h, w) <= FIT_SIDE else scaled_shape((h, w), FIT_SIDE / max(h, w))
 
 
+def fit_size(image: np.ndarray) -> np.ndarray:
+    """``image`` (``H x W x C`` float) box-shrunk to :func:`fit_shape` (as it is when it
+    is already that size)."""
+    from photostyle.imaging.resize import resize
+
+    small = fit_shape(image.shape)
+    return image if image.shape[:2] == small else resize(image, small, "box")
+
+
 def node_spacing(locality: float) -> float:
     """Node spacing of the field as a fraction of the long side."""
     return 2.0 ** (-6.0 * locality)
@@ -197,7 +206,7 @@ def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> 
     from photostyle.imaging.resize import resize
 
     small = fit_shape(content.shape)
-    cs = content if small == content.shape[:2] else resize(content, small, "box")
+    cs = fit_size(content)
     if labels is not None:  # the partition matters, not the ids: number the labels 0..n-1
         labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
     ls = None if labels is None else resize(labels, small, "nearest")
@@ -221,14 +230,10 @@ def grade(
     ``result`` is ``H x W x 3`` float32 at the content's size or at :func:`fit_shape` (the
     field only sees it there: a smaller result saves its cost upstream). ``locality`` 1
     returns ``result``. Returns ``H x W x 3`` float32 at the content's size."""
-    from photostyle.imaging.resize import resize
-
     if locality >= 1.0:
         return result
-    small = fit_shape(content.shape)
-    if result.shape[:2] not in (content.shape[:2], small):
+    if result.shape[:2] not in (content.shape[:2], fit_shape(content.shape)):
         raise ValueError(f"result of {result.shape[:2]} for a content of {content.shape[:2]}")
     m = materials or content_materials(content, labels)
-    rs = result if result.shape[:2] == small else resize(result, small, "box")
-    maps = fit_field(m.content_small, rs, m.small, node_spacing(locality))
+    maps = fit_field(m.content_small, fit_size(result), m.small, node_spacing(locality))
     return apply_field(content, m.full, maps)

@@ -137,12 +137,12 @@ def grade_size(
     that size; as they are when that size has a side under ``MIN_SIDE``. Below locality 1 the
     grade sees the smoothed result only there, so F2 is solved there."""
     from photostyle.defaults import MIN_SIDE
-    from photostyle.grade import fit_shape
+    from photostyle.grade import fit_shape, fit_size
 
     small = fit_shape(content.shape)
     if small == content.shape[:2] or min(small) < MIN_SIDE:
         return content, y, scale
-    shrink = lambda a: np.ascontiguousarray(resize(a, small, "box"))  # noqa: E731
+    shrink = lambda a: np.ascontiguousarray(fit_size(a))  # noqa: E731
     return shrink(content), shrink(y), scale.shrunk(small)
 
 
