@@ -164,11 +164,14 @@ def fit_field(content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: f
     return maps
 
 
-def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:
+def apply_field(
+    content: np.ndarray, m: np.ndarray, maps: np.ndarray, clip: bool = True
+) -> np.ndarray:
     """``sum_k m_k(x) [c(x), 1] @ map_k(x)``, the maps interpolated (bilinear) from the grid
     to ``content``'s size. The sum is linear in the maps, so the memberships weigh the
     interpolated maps first and one product with the content follows. Returns ``H x W x 3``
-    float32 in [0, 1]."""
+    float32, clipped to [0, 1] unless ``clip`` is False (a field fitted to a difference of
+    images, as ``benchmarks/colour_gap.py`` fits one)."""
     import torch
     import torch.nn.functional as F
 
@@ -184,7 +187,9 @@ def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndar
     a = field.view(4, 3, h, w)  # [c, 1] @ A: input channel, output channel
     c = torch.from_numpy(np.ascontiguousarray(content, np.float32)).permute(2, 0, 1)
     out = a[3] + a[0] * c[0] + a[1] * c[1] + a[2] * c[2]
-    return out.clamp_(0.0, 1.0).permute(1, 2, 0).numpy().copy()
+    if clip:
+        out.clamp_(0.0, 1.0)
+    return out.permute(1, 2, 0).numpy().copy()
 
 
 @dataclass(frozen=True)
