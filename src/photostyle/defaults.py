@@ -48,4 +48,8 @@ MAX_SWEEP_CELLS = 49
 #: Locality of the colour grade (:mod:`photostyle.grade`): 1 = the closed-form result per
 #: pixel; below 1 the result is a per-material colour grade of the content that varies in
 #: space on a scale of ``2**(-6 locality)`` of the photo's long side.
-DEFAULT_LOCALITY = 0.35
+DEFAULT_LOCALITY = 0.2
+
+#: Palette match (:mod:`photostyle.palette`): below locality 1 the graded result's colours
+#: are moved towards the style's distribution by a second field of the grade's kind.
+DEFAULT_PALETTE_MATCH = True

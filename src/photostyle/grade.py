@@ -47,6 +47,11 @@ FIT_SIDE = 256
 PRIOR_PIXELS = 0.5
 #: Ridge of the global per-material fit towards the identity map (colour variance units).
 RIDGE = 3e-2
+#: Guided filter of the memberships (content as guide): radius in pixels of the fit size and
+#: regularisation (RGB variance), so that a faint texture inside a region (wisps in a sky,
+#: a grain of rock) stays in the region's material instead of flickering between two.
+GUIDE_RADIUS = 4
+GUIDE_EPS = 1e-3
 
 
 def fit_shape(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -84,19 +89,51 @@ def _features(content: np.ndarray) -> np.ndarray:
     return np.concatenate([lab, xx[..., None], yy[..., None]], axis=2)
 
 
-def memberships(f: np.ndarray, centres: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+def memberships(
+    f: np.ndarray, centres: np.ndarray, labels: np.ndarray | None, guide: np.ndarray | None = None
+) -> np.ndarray:
     """``K x H x W`` float32 soft memberships (summing to 1) of the pixels with features ``f``
     (``H x W x 5``, :func:`_features`) in the clusters ``centres`` (``K x 5``); with
     ``labels`` (``H x W`` int), only the clusters of the pixel's own label (cluster ``k``
-    belongs to label ``k // per_label``)."""
+    belongs to label ``k // per_label``). With ``guide`` (the content, ``H x W x 3``), filtered
+    by :func:`guided_memberships` over ``GUIDE_RADIUS`` pixels of the fit size."""
     d2 = np.stack([((f - c.astype(np.float32)) ** 2).sum(-1) for c in centres])  # K x H x W
+    own = None
     if labels is not None:
         per = len(centres) // (int(labels.max()) + 1)
         own = (np.arange(len(centres))[:, None, None] // per) == labels[None]
         d2 = np.where(own, d2, np.inf)
     d2 -= d2.min(0, keepdims=True)
     m = np.exp(-d2 / np.float32(2 * SOFTNESS**2))
-    return m / m.sum(0, keepdims=True)
+    m /= m.sum(0, keepdims=True)
+    if guide is None:
+        return m
+    radius = max(1, round(GUIDE_RADIUS * max(f.shape[:2]) / FIT_SIDE))
+    return guided_memberships(m, guide, radius, own)
+
+
+def guided_memberships(
+    m: np.ndarray, guide: np.ndarray, radius: int, own: np.ndarray | None = None
+) -> np.ndarray:
+    """Memberships ``m`` (``K x H x W`` float32) filtered by a colour guided filter with
+    ``guide`` (``H x W x 3``, the content) of ``radius`` pixels and ``GUIDE_EPS``, computed at
+    ``1/subsample`` of the size when ``radius`` is large (the fast guided filter), then kept
+    to the clusters of each pixel's own label (``own``: the ``K x H x W`` bool of
+    :func:`memberships`, or None) and renormalised. Strong edges of the content keep their
+    material boundary; a faint texture takes its surroundings' material."""
+    import torch
+
+    from photostyle.imaging.layout import to_chw
+    from photostyle.smoothing.guided import fast_guided_filter
+
+    sub = max(1, radius // GUIDE_RADIUS)
+    with torch.no_grad():
+        g = to_chw(guide, "cpu", torch.float32)
+        q = fast_guided_filter(g, torch.from_numpy(np.ascontiguousarray(m)), radius, GUIDE_EPS, sub)
+    q = q.clamp_(min=0.0).numpy()
+    if own is not None:
+        q *= own
+    return q / np.maximum(q.sum(0, keepdims=True), np.float32(1e-6))
 
 
 def cluster(features: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> np.ndarray:
@@ -131,9 +168,12 @@ def _tent(n_px: int, nodes: int) -> np.ndarray:
     return w
 
 
-def fit_field(content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: float) -> np.ndarray:
+def fit_field(
+    content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: float, ridge: float = RIDGE
+) -> np.ndarray:
     """Affine maps ``K x Gy x Gx x 4 x 3`` (``[A; b]``: ``out = [c, 1] @ map``) fitted to
-    ``result`` on ``content`` (both ``H x W x 3``) with memberships ``m`` (``K x H x W``)."""
+    ``result`` on ``content`` (both ``H x W x 3``) with memberships ``m`` (``K x H x W``);
+    ``ridge`` pulls each material's global map towards the identity."""
     h, w = content.shape[:2]
     gy = max(2, round(h / (spacing * max(h, w))) + 1)
     gx = max(2, round(w / (spacing * max(h, w))) + 1)
@@ -156,10 +196,10 @@ def fit_field(content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: f
         if n < 1e-6:  # a material without pixels here (an absent label): left unchanged
             maps[q] = ref
             continue
-        glob = np.linalg.solve(gcc / n + RIDGE * eye, gcr / n + RIDGE * ref)
+        glob = np.linalg.solve(gcc / n + ridge * eye, gcr / n + ridge * ref)
         prior = PRIOR_PIXELS * n / (gy * gx)
-        lhs = scc + prior * (gcc / n) + prior * RIDGE * eye
-        rhs = scr + prior * (gcc / n) @ glob + prior * RIDGE * glob
+        lhs = scc + prior * (gcc / n) + prior * ridge * eye
+        rhs = scr + prior * (gcc / n) @ glob + prior * ridge * glob
         maps[q] = np.linalg.solve(lhs, rhs)
     return maps
 
@@ -218,8 +258,8 @@ def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> 
     fs = _features(cs)
     centres = cluster(fs, ls)
     lab_full = None if labels is None else resize(labels, content.shape[:2], "nearest")
-    full = memberships(_features(content), centres, lab_full)
-    return Materials(centres, cs, memberships(fs, centres, ls), full)
+    full = memberships(_features(content), centres, lab_full, content)
+    return Materials(centres, cs, memberships(fs, centres, ls, cs), full)
 
 
 def grade(

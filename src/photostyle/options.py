@@ -110,6 +110,9 @@ class TransferOptions:
             on a scale of ``2**(-6 locality)`` of the long side (0: one grade per material
             for the whole photo); 1: the closed-form result per pixel, as the paper has it
             (:mod:`photostyle.grade`).
+        palette_match: below locality 1, move the graded result's colours towards the
+            style's distribution with a second field of the same kind
+            (:mod:`photostyle.palette`).
         device: :class:`Device` (``"cuda:1"`` and the like are accepted as given).
     """
 
@@ -125,6 +128,7 @@ class TransferOptions:
     noise_aware: bool = defaults.DEFAULT_NOISE_AWARE
     region_stats: bool = defaults.DEFAULT_REGION_STATS
     locality: float = defaults.DEFAULT_LOCALITY
+    palette_match: bool = defaults.DEFAULT_PALETTE_MATCH
     device: str = Device.AUTO.value
 
     def __post_init__(self) -> None:
@@ -152,7 +156,8 @@ class TransferOptions:
             "auto_labels": check_auto_labels(self.auto_labels),
             "device": device,
         }
-        for name in ("colour_fix", "detail_match", "noise_aware", "region_stats"):
+        flags = ("colour_fix", "detail_match", "noise_aware", "region_stats", "palette_match")
+        for name in flags:
             values[name] = bool(getattr(self, name))
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -167,6 +172,7 @@ class TransferOptions:
             "detail_match": False,
             "noise_aware": False,
             "region_stats": False,
+            "palette_match": False,
             "work_mp": 0.0,
         }
         return cls(**{**base, **changes})

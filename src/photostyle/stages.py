@@ -149,24 +149,33 @@ def grade_size(
 def grade(
     content: np.ndarray,
     result: np.ndarray,
-    locality: float,
+    style: np.ndarray,
+    options: TransferOptions,
     labels: tuple[np.ndarray, np.ndarray] | None,
     progress: Progress,
     materials: object | None = None,
 ) -> np.ndarray:
     """The result as a material-aware colour grade of the content that varies smoothly in
-    space (:mod:`photostyle.grade`); ``result`` itself at locality 1. ``content``: ``h x w x
-    3`` float32 in [0, 1] at the working size; ``result`` the same at the working size or at
-    :func:`grade_size`; ``labels``: the label maps at the stylization size (the content's is
-    used) or None; ``materials``: :func:`grade_materials`, when already computed. Returns
-    ``h x w x 3`` float32."""
-    if locality >= 1.0:
+    space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
+    colours (:mod:`photostyle.palette`, ``options.palette_match``); ``result`` itself at
+    locality 1. ``content``: ``h x w x 3`` float32 in [0, 1] at the working size; ``result``
+    the same at the working size or at :func:`grade_size`; ``style``: float32, any size;
+    ``labels``: the label maps at the stylization sizes or None; ``materials``:
+    :func:`grade_materials`, when already computed. Returns ``h x w x 3`` float32."""
+    if options.locality >= 1.0:
         return result
     from photostyle.grade import grade as fit_grade
 
     progress("fitting the colour grade")
+    materials = materials or grade_materials(content, labels)
     own = None if labels is None else labels[0]
-    return fit_grade(content, result, locality, own, materials)
+    graded = fit_grade(content, result, options.locality, own, materials)
+    if not options.palette_match:
+        return graded
+    from photostyle.palette import match_palette
+
+    progress("matching the style's palette")
+    return match_palette(content, graded, style, options.locality, materials, labels)
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:

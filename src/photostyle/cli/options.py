@@ -63,6 +63,13 @@ LocalityOption = Annotated[
         "the whole photo); 1: the closed form per pixel (paints on unlike pairs)"
     ),
 ]
+PaletteMatchOption = Annotated[
+    bool,
+    option(
+        help="below locality 1: move the graded colours towards the style's palette "
+        "(a smooth shift per material, no painting)"
+    ),
+]
 ColourFixOption = Annotated[
     bool, option(help="map the colours to the style's colour mean and covariance")
 ]
@@ -123,6 +130,7 @@ METHOD_OPTIONS = {
         ("alpha", AlphaOption),
         ("strength", StrengthOption),
         ("locality", LocalityOption),
+        ("palette_match", PaletteMatchOption),
         ("colour_fix", ColourFixOption),
         ("detail_match", DetailMatchOption),
         ("noise_aware", NoiseAwareOption),

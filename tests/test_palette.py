@@ -1,0 +1,102 @@
+"""The palette match (photostyle.palette): the graded result moved towards the style's colours
+by a smooth field of the grade's kind, never a per-pixel repaint."""
+
+import numpy as np
+from synthetic import scene
+
+from photostyle import TransferOptions
+from photostyle.grade import content_materials, grade, guided_memberships, memberships
+from photostyle.metrics import painting_residual, sliced_wasserstein_lab
+from photostyle.palette import displacement, match_palette, sliced_transfer
+
+
+def test_sliced_transfer_gives_the_targets_distribution():
+    rng = np.random.default_rng(0)
+    x = rng.normal([0.3, 0.5, 0.4], [0.05, 0.1, 0.02], (4000, 3))
+    mix = rng.random(5000) < 0.3  # a two-mode target: not reachable by an affine map
+    y = np.where(mix[:, None], rng.normal([0.8, 0.2, 0.1], 0.03, (5000, 3)),
+                 rng.normal([0.2, 0.3, 0.7], 0.05, (5000, 3)))  # fmt: skip
+    out = sliced_transfer(x, y)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out.mean(0), y.mean(0), atol=0.01)
+    np.testing.assert_allclose(np.cov(out.T), np.cov(y.T), atol=0.006)
+    # each marginal, against the target's (independent check: sorted samples)
+    for j in range(3):
+        qs = np.linspace(0.05, 0.95, 19)
+        np.testing.assert_allclose(np.quantile(out[:, j], qs), np.quantile(y[:, j], qs), atol=0.04)
+    # a sample of the target itself hardly moves
+    assert np.abs(sliced_transfer(y[:2500], y) - y[:2500]).mean() < 0.01
+
+
+def test_a_label_without_a_partner_in_the_style_keeps_its_colours():
+    rng = np.random.default_rng(1)
+    g = rng.random((40, 50, 3)).astype(np.float32)
+    s = rng.random((30, 30, 3)).astype(np.float32) * 0.5
+    own = np.zeros((40, 50), int)
+    own[:, 25:] = 2  # label 2 is not in the style
+    theirs = np.zeros((30, 30), int)
+    d = displacement(g, s, (own, theirs))
+    assert np.all(d[:, 25:] == 0) and np.abs(d[:, :25]).mean() > 0.05
+
+
+def test_the_match_moves_towards_the_style_as_a_grade():
+    c = scene(120, 160, seed=4)
+    graded = grade(c, c, 0.2)  # a neutral grade: the content itself
+    style = np.clip(scene(100, 100, seed=5)[..., [2, 0, 1]] * 0.8 + 0.15, 0, 1)
+    m = content_materials(c)
+    out = match_palette(c, graded, style, 0.2, m)
+    assert out.shape == c.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    before, after = (sliced_wasserstein_lab(x, style) for x in (graded, out))
+    assert after < 0.6 * before
+    # a grade, not the per-pixel transfer: far less painting than matching every pixel
+    per_pixel = np.clip(graded + displacement(graded, style), 0, 1)
+    assert painting_residual(c, out) < 0.5 * painting_residual(c, per_pixel)
+
+
+def test_guided_memberships_keep_labels_and_sum_to_one():
+    c = scene(64, 80, seed=6)
+    labels = np.zeros((64, 80), int)
+    labels[:, 40:] = 1
+    m = content_materials(c, labels)
+    for mm in (m.small, m.full):
+        np.testing.assert_allclose(mm.sum(0), 1, atol=1e-5)
+    # the clusters of label 0 (the first half of them) have no weight in label 1's half
+    k = len(m.centres) // 2
+    assert m.full[:k, :, 40:].max() == 0 and m.full[k:, :, :40].max() == 0
+
+
+def test_a_faint_texture_takes_its_surroundings_material():
+    """Faint wisps in a blue sky, beside a white wall, with a cluster at the wisps' own colour
+    (as k-means may find one): filtered by the content, the wisps' memberships follow the
+    sky around them, while the wall's strong edge keeps the wall in its own material."""
+    from photostyle.imaging.colourspace import rgb_to_lab
+
+    h, w = 64, 96
+    c = np.zeros((h, w, 3), np.float32)
+    c[:, :48] = [0.30, 0.50, 0.90]
+    c[:, 48:] = [0.90, 0.90, 0.90]
+    wisp = np.zeros((h, w), bool)
+    wisp[10:50:4, 8:40] = True
+    c[wisp] = [0.34, 0.53, 0.90]
+    f = np.zeros((h, w, 5), np.float32)
+    f[..., :3] = rgb_to_lab(c)
+    centres = np.zeros((3, 5), np.float32)
+    centres[:, :3] = [f[12, 20, :3], f[10, 20, :3], f[0, 60, :3]]  # sky, wisp, wall
+    raw = memberships(f, centres, None)
+    smooth = guided_memberships(raw, c, 4)
+    assert raw[1][wisp].mean() > 0.5  # the wisps start in their own material
+    sky = np.zeros((h, w), bool)
+    sky[12:48:4, 8:40] = True  # the rows between the wisps
+
+    def gap(m):  # how differently wisps and sky are weighed
+        return np.abs(m[:, wisp].mean(1) - m[:, sky].mean(1)).sum()
+
+    assert gap(smooth) < 0.3 * gap(raw)  # the wisps end weighed like the sky around them
+    assert smooth[2][:, 52:].mean() > 0.95  # the wall keeps its own
+
+
+def test_palette_match_is_an_option_and_off_in_the_paper_preset():
+    assert TransferOptions().palette_match is True
+    assert TransferOptions.paper().palette_match is False
+    assert TransferOptions(palette_match=0).palette_match is False
