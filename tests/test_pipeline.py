@@ -209,6 +209,6 @@ def test_below_locality_one_f2_is_solved_at_the_grades_fit_size(untrained, monke
     look = pipeline.stylized(untrained, p, opt, quiet)
     r = solve(p.content_work, look.y, opt.smoothing, p.scale, opt.lam, "cpu", True, quiet)
     r, limit = bound_noise(p.content_work, r, p.scale, "cpu")
-    before = grade(p.content_work, r, opt.locality, None, quiet)
+    before = grade(p.content_work, r, p.style_small, opt, None, quiet)
     assert graded.noise_variance == limit.variance  # the working size's noise floor reported
     assert np.abs(graded.image - before).mean() < 1.5 / 255

@@ -9,6 +9,7 @@ from hostile import assert_refused, invoke, snapshot
 from PIL import Image
 from synthetic import scene, stylized
 
+from photostyle.defaults import DEFAULT_LOCALITY
 from photostyle.metrics import boundary_f
 from photostyle.options import TransferOptions
 from photostyle.pipeline import transfer
@@ -94,7 +95,7 @@ def test_the_command_writes_a_sheet_a_plot_and_the_numbers(untrained, pair):
     assert sheet.width >= 3 * 96 and sheet.height >= 3 * 60
     assert Image.open(pair / "sheet_plot.png").size[0] > 600
     record = json.loads((pair / "sheet.json").read_text())
-    assert record["default"] == {"lam": 1e-4, "locality": 0.35}
+    assert record["default"] == {"lam": 1e-4, "locality": DEFAULT_LOCALITY}
     assert [(x["lam"], x["locality"]) for x in record["cells"]] == [
         (lam, loc) for lam in (1e-5, 1e-4, 1e-3) for loc in (0.35, 1.0)
     ]

@@ -50,7 +50,7 @@ RIDGE = 3e-2
 #: Guided filter of the memberships (content as guide): radius in pixels of the fit size and
 #: regularisation (RGB variance), so that a faint texture inside a region (wisps in a sky,
 #: a grain of rock) stays in the region's material instead of flickering between two.
-GUIDE_RADIUS = 4
+GUIDE_RADIUS = 4  # 0: unfiltered
 GUIDE_EPS = 1e-3
 
 
@@ -106,7 +106,7 @@ def memberships(
     d2 -= d2.min(0, keepdims=True)
     m = np.exp(-d2 / np.float32(2 * SOFTNESS**2))
     m /= m.sum(0, keepdims=True)
-    if guide is None:
+    if guide is None or GUIDE_RADIUS == 0:
         return m
     radius = max(1, round(GUIDE_RADIUS * max(f.shape[:2]) / FIT_SIDE))
     return guided_memberships(m, guide, radius, own)
