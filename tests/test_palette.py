@@ -100,3 +100,32 @@ def test_palette_match_is_an_option_and_off_in_the_paper_preset():
     assert TransferOptions().palette_match is True
     assert TransferOptions.paper().palette_match is False
     assert TransferOptions(palette_match=0).palette_match is False
+
+
+def test_the_switch_reaches_the_transfer_from_the_cli_and_the_page(untrained, tmp_path):
+    """``--no-palette-match`` and the page's checkbox give the grade alone, as the API does."""
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from photostyle import transfer
+    from photostyle.cli.app import app
+    from photostyle.cli.web_handlers import run_transfer
+    from photostyle.files.images import load_image
+
+    c, s = tmp_path / "c.png", tmp_path / "s.png"
+    for path, img in ((c, scene(64, 96, seed=8)), (s, scene(64, 96, seed=9, palette="dusk"))):
+        Image.fromarray(np.round(img * 255).astype(np.uint8)).save(path)
+    ci, si = load_image(c), load_image(s)
+    refs = {}
+    for match in (True, False):
+        refs[match] = transfer(ci, si, TransferOptions(palette_match=match), model=untrained).image
+        out = tmp_path / f"o{match}.png"
+        flag = "--palette-match" if match else "--no-palette-match"
+        res = CliRunner().invoke(app, ["transfer", str(c), str(s), "-o", str(out), flag])
+        assert res.exit_code == 0, res.output
+        assert np.abs(load_image(out) - refs[match]).max() <= 1 / 255 + 1e-6
+        (_, web), *_ = run_transfer(
+            str(c), str(s), None, None, False, "exact", -4.0, 512, palette_match=match
+        )
+        assert np.abs(web - refs[match]).max() <= 1e-6
+    assert np.abs(refs[True] - refs[False]).max() > 0.02

@@ -225,7 +225,7 @@ def test_settings_past_the_page_are_refused_without_a_crash_in_the_log(server, s
 
     client = Client(server + "/", verbose=False)
     files = [handle_file(str(DEMO / "coffee.png")), handle_file(str(DEMO / "rocket.jpg"))]
-    base = [*files, None, None, False, "guided", -4.0, 128, True, True, 1.0, "PNG", 1.0, 0.35]
+    base = [*files, None, None, False, "guided", -4.0, 128, True, True, 1.0, "PNG", 1.0, 0.35, True]
     for index, value, needle in (
         (6, 1000.0, "log10_lam must be in -6..-1, got 1000"),
         (7, 99999, "max_side must be in 64..1024"),

@@ -19,6 +19,7 @@ from photostyle.defaults import (
     DEFAULT_COLOUR_FIX,
     DEFAULT_DETAIL_MATCH,
     DEFAULT_LOCALITY,
+    DEFAULT_PALETTE_MATCH,
     DEFAULT_STRENGTH,
     DEFAULT_WORK_MP,
 )
@@ -84,6 +85,7 @@ def run_transfer(
     out_format: str = "PNG",
     strength: float = DEFAULT_STRENGTH,
     locality: float = DEFAULT_LOCALITY,
+    palette_match: bool = DEFAULT_PALETTE_MATCH,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: Callable[..., None] | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, str, str, tuple]:
@@ -103,7 +105,7 @@ def run_transfer(
         options = page_settings(
             content_file, style_file, content_mask, style_mask, auto_labels, smoothing,
             log10_lam, max_side, colour_fix, detail_match, work_mp, out_format, strength,
-            locality,
+            locality, palette_match,
         )  # fmt: skip
         return _transfer(uploads, options, out_format, max_pixels, progress, t_start)
 
@@ -112,11 +114,11 @@ def run_transfer(
 #: of those that have one.
 PAGE_INPUTS = ("content_file", "style_file", "content_mask", "style_mask", "auto_labels",
                "smoothing", "log10_lam", "max_side", "colour_fix", "detail_match", "work_mp",
-               "out_format", "strength", "locality")  # fmt: skip
+               "out_format", "strength", "locality", "palette_match")  # fmt: skip
 PAGE_DEFAULTS = {
     "colour_fix": DEFAULT_COLOUR_FIX, "detail_match": DEFAULT_DETAIL_MATCH,
     "work_mp": DEFAULT_WORK_MP, "out_format": "PNG", "strength": DEFAULT_STRENGTH,
-    "locality": DEFAULT_LOCALITY,
+    "locality": DEFAULT_LOCALITY, "palette_match": DEFAULT_PALETTE_MATCH,
 }  # fmt: skip
 
 
@@ -126,7 +128,8 @@ def page_settings(*page: object) -> object:
     v = {**PAGE_DEFAULTS, **dict(zip(PAGE_INPUTS, page, strict=False))}
     names = ("smoothing", "log10_lam", "max_side", "auto_labels", "colour_fix")
     names += ("detail_match", "work_mp", "strength", "locality")
-    return page_options(*(v[n] for n in names), masked=v["content_mask"] is not None)
+    options = page_options(*(v[n] for n in names), masked=v["content_mask"] is not None)
+    return options.replace(palette_match=bool(v["palette_match"]))
 
 
 def uploads_of(*files: object) -> list[str | None]:

@@ -32,6 +32,7 @@ from photostyle.defaults import (
     DEFAULT_COLOUR_FIX,
     DEFAULT_DETAIL_MATCH,
     DEFAULT_LOCALITY,
+    DEFAULT_PALETTE_MATCH,
     DEFAULT_STRENGTH,
     DEFAULT_WORK_MP,
 )
@@ -59,9 +60,10 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
         out_format: object,
         strength: object,
         locality: object,
+        palette_match: object,
     ):
         args = (content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix)
-        args += (detail_match, work_mp, out_format, strength, locality)
+        args += (detail_match, work_mp, out_format, strength, locality, palette_match)
         keep = gr.skip()
 
         def work(progress: Callable[..., None]) -> tuple:
@@ -177,6 +179,11 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             locality = Slider(
                 *SLIDERS["locality"], value=DEFAULT_LOCALITY, step=0.05, label=grade_help
             )
+            palette_match = gr.Checkbox(
+                label="Palette match (below locality 1: move the graded colours towards the "
+                "style's, a smooth shift per material)",
+                value=DEFAULT_PALETTE_MATCH,
+            )
             out_format = Dropdown(
                 list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
             )
@@ -195,7 +202,7 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
             tradeoff = gr.Image(label="Content kept against style distance", format="png")
         look_job = gr.State(None)
         inputs = [content, style, cmask, smask, auto, smoothing, lam, max_side, colour_fix]
-        inputs += [detail_match, work_mp, out_format, strength, locality]
+        inputs += [detail_match, work_mp, out_format, strength, locality, palette_match]
         compare.click(
             compare_handler,
             inputs,
