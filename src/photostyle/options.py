@@ -104,7 +104,7 @@ class TransferOptions:
             smoothing.
         detail_match: scale the detail bands to the style's energy before the final smoothing.
         noise_aware: bound the result's gain where the content is flat (no amplified grain).
-        region_stats: with label maps, colour fix and detail match per region.
+        region_stats: with label maps, colour fix, detail match and palette match per region.
         locality: how locally the result may change the content's colours, in [0, 1]: the
             result is a colour grade of the content, one per material, that varies in space
             on a scale of ``2**(-6 locality)`` of the long side (0: one grade per material

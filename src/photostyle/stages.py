@@ -157,8 +157,8 @@ def grade(
 ) -> np.ndarray:
     """The result as a material-aware colour grade of the content that varies smoothly in
     space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
-    colours (:mod:`photostyle.palette`, ``options.palette_match``); ``result`` itself at
-    locality 1. ``content``: ``h x w x 3`` float32 in [0, 1] at the working size; ``result``
+    colours (:mod:`photostyle.palette`, ``options.palette_match``; per labelled region with
+    ``options.region_stats``); ``result`` itself at locality 1. ``content``: ``h x w x 3`` float32 in [0, 1] at the working size; ``result``
     the same at the working size or at :func:`grade_size`; ``style``: float32, any size;
     ``labels``: the label maps at the stylization sizes or None; ``materials``:
     :func:`grade_materials`, when already computed. Returns ``h x w x 3`` float32."""
@@ -175,7 +175,8 @@ def grade(
     from photostyle.palette import match_palette
 
     progress("matching the style's palette")
-    return match_palette(content, graded, style, options.locality, materials, labels)
+    regions = labels if options.region_stats else None  # per region, like the colour fix
+    return match_palette(content, graded, style, options.locality, materials, regions)
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:
