@@ -158,10 +158,11 @@ def grade(
     """The result as a material-aware colour grade of the content that varies smoothly in
     space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
     colours (:mod:`photostyle.palette`, ``options.palette_match``; per labelled region with
-    ``options.region_stats``); ``result`` itself at locality 1. ``content``: ``h x w x 3`` float32 in [0, 1] at the working size; ``result``
-    the same at the working size or at :func:`grade_size`; ``style``: float32, any size;
-    ``labels``: the label maps at the stylization sizes or None; ``materials``:
-    :func:`grade_materials`, when already computed. Returns ``h x w x 3`` float32."""
+    ``options.region_stats``); ``result`` itself at locality 1. ``content``: ``h x w x 3``
+    float32 in [0, 1] at the working size; ``result`` the same at the working size or at
+    :func:`grade_size`; ``style``: float32, any size; ``labels``: the label maps at the
+    stylization sizes or None; ``materials``: :func:`grade_materials`, when already
+    computed. Returns ``h x w x 3`` float32."""
     if options.locality >= 1.0:
         return result
     from photostyle.grade import grade as fit_grade
