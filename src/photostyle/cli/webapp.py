@@ -21,20 +21,13 @@ from photostyle.cli.web_handlers import (  # noqa: F401 (the app's public helper
     DEFAULT_MAX_FILE_MB,
     DEFAULT_MAX_PIXELS,
     DOWNLOAD_FORMATS,
+    PAGE_DEFAULTS,
     SLIDERS,
     fit_look,
     preview,
     run_transfer,
     side_by_side,
     stream,
-)
-from photostyle.defaults import (
-    DEFAULT_COLOUR_FIX,
-    DEFAULT_DETAIL_MATCH,
-    DEFAULT_LOCALITY,
-    DEFAULT_PALETTE_MATCH,
-    DEFAULT_STRENGTH,
-    DEFAULT_WORK_MP,
 )
 from photostyle.files.images import ImageError
 
@@ -154,21 +147,22 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 *SLIDERS["max_side"], value=512, step=32, label="Max side for stylization"
             )
             colour_fix = gr.Checkbox(
-                label="Colour fix (match the style's colours)", value=DEFAULT_COLOUR_FIX
+                label="Colour fix (match the style's colours)", value=PAGE_DEFAULTS["colour_fix"]
             )
             detail_match = gr.Checkbox(
-                label="Detail match (match the style's local contrast)", value=DEFAULT_DETAIL_MATCH
+                label="Detail match (match the style's local contrast)",
+                value=PAGE_DEFAULTS["detail_match"],
             )
             work_mp = Slider(
                 *SLIDERS["work_mp"],
-                value=DEFAULT_WORK_MP,
+                value=PAGE_DEFAULTS["work_mp"],
                 step=0.25,
                 label="Working resolution (MP): the look is solved at this size and carried "
                 "to full size (0 = full size, paper's lambda)",
             )
             strength = Slider(
                 *SLIDERS["strength"],
-                value=DEFAULT_STRENGTH,
+                value=PAGE_DEFAULTS["strength"],
                 step=0.05,
                 label="Strength (0 = the content)",
             )
@@ -177,12 +171,12 @@ def build_app(max_pixels: int = DEFAULT_MAX_PIXELS):  # noqa: ANN201 (gradio is 
                 "the grade varies more in space, 1 = per pixel (may paint)"
             )
             locality = Slider(
-                *SLIDERS["locality"], value=DEFAULT_LOCALITY, step=0.05, label=grade_help
+                *SLIDERS["locality"], value=PAGE_DEFAULTS["locality"], step=0.05, label=grade_help
             )
             palette_match = gr.Checkbox(
                 label="Palette match (below locality 1: move the graded colours towards the "
                 "style's, a smooth shift per material)",
-                value=DEFAULT_PALETTE_MATCH,
+                value=PAGE_DEFAULTS["palette_match"],
             )
             out_format = Dropdown(
                 list(DOWNLOAD_FORMATS), value="PNG", label="Download format", elem_id="format"
