@@ -210,8 +210,8 @@ def apply_field(
     """``sum_k m_k(x) [c(x), 1] @ map_k(x)``, the maps interpolated (bilinear) from the grid
     to ``content``'s size. The sum is linear in the maps, so the memberships weigh the
     interpolated maps first and one product with the content follows. Returns ``H x W x 3``
-    float32, clipped to [0, 1] unless ``clip`` is False (a field fitted to a difference of
-    images, as ``benchmarks/colour_gap.py`` fits one)."""
+    float32, clipped to [0, 1] unless ``clip`` is False (a field whose output is a shift, as
+    :func:`photostyle.palette.match_palette` subtracts the content from it)."""
     import torch
     import torch.nn.functional as F
 

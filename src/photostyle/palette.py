@@ -102,6 +102,8 @@ def match_palette(
             resize(labels[1], fit_shape(style.shape), "nearest"),
         )
     d = displacement(g, st, labels)
+    # fit_field pulls gains towards the identity; fitted to ``content + d`` it pulls the
+    # displacement's own gains towards 0, and subtracting the content leaves the shift
     maps = fit_field(cs, cs + d, materials.small, node_spacing(locality), MATCH_RIDGE)
     shift = apply_field(content, materials.full, maps, clip=False) - content
     return np.clip(graded + shift, 0.0, 1.0).astype(np.float32)
