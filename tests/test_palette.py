@@ -5,9 +5,21 @@ import numpy as np
 from synthetic import scene
 
 from photostyle import TransferOptions
-from photostyle.grade import content_materials, grade, guided_memberships, memberships
+from photostyle.grade import (
+    apply_field,
+    content_materials,
+    grade_maps,
+    guided_memberships,
+    memberships,
+)
 from photostyle.metrics import painting_residual, sliced_wasserstein_lab
-from photostyle.palette import displacement, match_palette, sliced_transfer
+from photostyle.palette import _quantiles, displacement, match_palette, sliced_transfer
+
+
+def test_quantiles_by_one_sort_are_numpys():
+    x = np.random.default_rng(2).normal(size=(5001, 3))
+    q = (np.arange(256) + 0.5) / 256
+    np.testing.assert_allclose(_quantiles(x, q), np.quantile(x, q, axis=0), rtol=0, atol=1e-12)
 
 
 def test_sliced_transfer_gives_the_targets_distribution():
@@ -41,10 +53,13 @@ def test_a_label_without_a_partner_in_the_style_keeps_its_colours():
 
 def test_the_match_moves_towards_the_style_as_a_grade():
     c = scene(120, 160, seed=4)
-    graded = grade(c, c, 0.2)  # a neutral grade: the content itself
-    style = np.clip(scene(100, 100, seed=5)[..., [2, 0, 1]] * 0.8 + 0.15, 0, 1)
     m = content_materials(c)
-    out = match_palette(c, graded, style, 0.2, m)
+    maps = grade_maps(c, 0.2, m)  # a neutral grade: the content itself
+    graded = apply_field(c, m.full, maps)
+    style = np.clip(scene(100, 100, seed=5)[..., [2, 0, 1]] * 0.8 + 0.15, 0, 1)
+    matched = match_palette(maps, style, 0.2, m)
+    assert matched.shape == maps.shape
+    out = apply_field(c, m.full, matched)
     assert out.shape == c.shape and out.dtype == np.float32
     assert out.min() >= 0 and out.max() <= 1
     before, after = (sliced_wasserstein_lab(x, style) for x in (graded, out))
@@ -84,7 +99,8 @@ def test_a_faint_texture_takes_its_surroundings_material():
     centres = np.zeros((3, 5), np.float32)
     centres[:, :3] = [f[12, 20, :3], f[10, 20, :3], f[0, 60, :3]]  # sky, wisp, wall
     raw = memberships(f, centres, None)
-    smooth = guided_memberships(raw, c, 4)
+    smooth, full = guided_memberships(raw, c, c)
+    np.testing.assert_allclose(full, smooth, atol=1e-6)  # the same size: the same result
     assert raw[1][wisp].mean() > 0.5  # the wisps start in their own material
     sky = np.zeros((h, w), bool)
     sky[12:48:4, 8:40] = True  # the rows between the wisps
@@ -94,6 +110,27 @@ def test_a_faint_texture_takes_its_surroundings_material():
 
     assert gap(smooth) < 0.3 * gap(raw)  # the wisps end weighed like the sky around them
     assert smooth[2][:, 52:].mean() > 0.95  # the wall keeps its own
+
+
+def test_full_size_memberships_follow_the_contents_edges():
+    """The coefficients filtered at the fit size, enlarged and applied to the full-size
+    content, switch material at the content's own edge, to the pixel; the small memberships
+    enlarged by interpolation blur it over a few pixels."""
+    import torch
+    import torch.nn.functional as F
+
+    h, w, edge = 300, 700, 353  # an edge that falls inside a fit-size pixel
+    c = np.full((h, w, 3), [0.2, 0.4, 0.7], np.float32)
+    c[:, edge:] = [0.8, 0.6, 0.3]
+    c += np.random.default_rng(3).normal(0, 0.01, c.shape).astype(np.float32)
+    m = content_materials(np.clip(c, 0, 1))
+    right = m.centres[:, 0] > 55  # the right side's clusters (Lab lightness 67 against 42)
+    full = m.full[right].sum(0)
+    assert full[:, edge + 1 :].min() > 0.9 and full[:, : edge - 20].max() < 0.05
+    small = torch.from_numpy(m.small[right].sum(0)[None, None])
+    blurred = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)[0, 0]
+    assert full[:, edge - 1].mean() < 0.1 and full[:, edge].mean() > 0.9
+    assert blurred[:, edge - 1].mean() > 0.3 and blurred[:, edge].mean() < 0.9  # it bleeds
 
 
 def test_palette_match_is_an_option_and_off_in_the_paper_preset():

@@ -52,6 +52,8 @@ RIDGE = 3e-2
 #: a grain of rock) stays in the region's material instead of flickering between two.
 GUIDE_RADIUS = 4  # 0: unfiltered
 GUIDE_EPS = 1e-3
+#: The identity map ``[A; b]`` of :func:`fit_field` (``out = [c, 1] @ map``).
+IDENTITY = np.vstack([np.eye(3), np.zeros((1, 3))])
 
 
 def fit_shape(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -89,51 +91,57 @@ def _features(content: np.ndarray) -> np.ndarray:
     return np.concatenate([lab, xx[..., None], yy[..., None]], axis=2)
 
 
-def memberships(
-    f: np.ndarray, centres: np.ndarray, labels: np.ndarray | None, guide: np.ndarray | None = None
-) -> np.ndarray:
+def memberships(f: np.ndarray, centres: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
     """``K x H x W`` float32 soft memberships (summing to 1) of the pixels with features ``f``
     (``H x W x 5``, :func:`_features`) in the clusters ``centres`` (``K x 5``); with
-    ``labels`` (``H x W`` int), only the clusters of the pixel's own label (cluster ``k``
-    belongs to label ``k // per_label``). With ``guide`` (the content, ``H x W x 3``), filtered
-    by :func:`guided_memberships` over ``GUIDE_RADIUS`` pixels of the fit size."""
+    ``labels`` (``H x W`` int), only the clusters of the pixel's own label
+    (:func:`own_clusters`)."""
     d2 = np.stack([((f - c.astype(np.float32)) ** 2).sum(-1) for c in centres])  # K x H x W
-    own = None
     if labels is not None:
-        per = len(centres) // (int(labels.max()) + 1)
-        own = (np.arange(len(centres))[:, None, None] // per) == labels[None]
-        d2 = np.where(own, d2, np.inf)
+        d2 = np.where(own_clusters(len(centres), labels), d2, np.inf)
     d2 -= d2.min(0, keepdims=True)
     m = np.exp(-d2 / np.float32(2 * SOFTNESS**2))
-    m /= m.sum(0, keepdims=True)
-    if guide is None or GUIDE_RADIUS == 0:
-        return m
-    radius = max(1, round(GUIDE_RADIUS * max(f.shape[:2]) / FIT_SIDE))
-    return guided_memberships(m, guide, radius, own)
+    return m / m.sum(0, keepdims=True)
+
+
+def own_clusters(k: int, labels: np.ndarray) -> np.ndarray:
+    """``k x H x W`` bool: the clusters of each pixel's own label (``labels``: ``H x W`` int,
+    numbered 0..n-1; cluster ``q`` belongs to label ``q // (k // n)``)."""
+    per = k // (int(labels.max()) + 1)
+    return (np.arange(k)[:, None, None] // per) == labels[None]
 
 
 def guided_memberships(
-    m: np.ndarray, guide: np.ndarray, radius: int, own: np.ndarray | None = None
-) -> np.ndarray:
-    """Memberships ``m`` (``K x H x W`` float32) filtered by a colour guided filter with
-    ``guide`` (``H x W x 3``, the content) of ``radius`` pixels and ``GUIDE_EPS``, computed at
-    ``1/subsample`` of the size when ``radius`` is large (the fast guided filter), then kept
-    to the clusters of each pixel's own label (``own``: the ``K x H x W`` bool of
-    :func:`memberships`, or None) and renormalised. Strong edges of the content keep their
-    material boundary; a faint texture takes its surroundings' material."""
+    m: np.ndarray,
+    small: np.ndarray,
+    full: np.ndarray,
+    own: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Memberships ``m`` (``K x h x w`` float32, at the fit size of ``small``, the content
+    there) filtered by a colour guided filter (He et al. 2013) with ``small`` as the guide,
+    radius ``GUIDE_RADIUS`` and ``GUIDE_EPS``: ``q = mean(a)^T I + mean(b)``. The same
+    coefficients, bilinearly enlarged, applied to ``full`` (the content, ``H x W x 3``) give
+    the memberships at its size (guided upsampling, as the fast guided filter does: the full
+    size follows the content's edges without a second clustering or filter there). Each is
+    then kept to its pixels' own clusters (``own``: the :func:`own_clusters` at both sizes,
+    or None) and renormalised. Strong edges of the content keep their material boundary; a
+    faint texture takes its surroundings' material. Returns ``(K x h x w, K x H x W)``."""
     import torch
 
     from photostyle.imaging.layout import to_chw
-    from photostyle.smoothing.guided import fast_guided_filter
+    from photostyle.smoothing.guided import apply_coefficients, guided_filter_torch
 
-    sub = max(1, radius // GUIDE_RADIUS)
+    out = []
     with torch.no_grad():
-        g = to_chw(guide, "cpu", torch.float32)
-        q = fast_guided_filter(g, torch.from_numpy(np.ascontiguousarray(m)), radius, GUIDE_EPS, sub)
-    q = q.clamp_(min=0.0).numpy()
-    if own is not None:
-        q *= own
-    return q / np.maximum(q.sum(0, keepdims=True), np.float32(1e-6))
+        g = to_chw(small, "cpu", torch.float32)
+        src = torch.from_numpy(np.ascontiguousarray(m))
+        a, b = guided_filter_torch(g, src, GUIDE_RADIUS, GUIDE_EPS)
+        for guide, mask in zip((g, to_chw(full, "cpu", torch.float32)), own, strict=True):
+            q = apply_coefficients(a, b, guide).clamp_(min=0.0).numpy()
+            if mask is not None:
+                q *= mask
+            out.append(q / np.maximum(q.sum(0, keepdims=True), np.float32(1e-6)))
+    return out[0], out[1]
 
 
 def cluster(features: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> np.ndarray:
@@ -185,7 +193,7 @@ def fit_field(
     k = len(m)
     maps = np.empty((k, gy, gx, 4, 3))
     eye = np.diag([1.0, 1.0, 1.0, 0.0])
-    ref = np.vstack([np.eye(3), np.zeros((1, 3))])  # the identity map
+    ref = IDENTITY
     for q in range(k):
         wq = m[q].astype(np.float64)
         # moments per node: sum over pixels of tent(y) tent(x) m c c^T (and c r^T)
@@ -204,14 +212,12 @@ def fit_field(
     return maps
 
 
-def apply_field(
-    content: np.ndarray, m: np.ndarray, maps: np.ndarray, clip: bool = True
-) -> np.ndarray:
+def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:
     """``sum_k m_k(x) [c(x), 1] @ map_k(x)``, the maps interpolated (bilinear) from the grid
     to ``content``'s size. The sum is linear in the maps, so the memberships weigh the
-    interpolated maps first and one product with the content follows. Returns ``H x W x 3``
-    float32, clipped to [0, 1] unless ``clip`` is False (a field whose output is a shift, as
-    :func:`photostyle.palette.match_palette` subtracts the content from it)."""
+    interpolated maps first and one product with the content follows (and a sum of fields,
+    as :func:`photostyle.palette.match_palette` returns, is applied at the cost of one).
+    Returns ``H x W x 3`` float32 clipped to [0, 1]."""
     import torch
     import torch.nn.functional as F
 
@@ -227,8 +233,7 @@ def apply_field(
     a = field.view(4, 3, h, w)  # [c, 1] @ A: input channel, output channel
     c = torch.from_numpy(np.ascontiguousarray(content, np.float32)).permute(2, 0, 1)
     out = a[3] + a[0] * c[0] + a[1] * c[1] + a[2] * c[2]
-    if clip:
-        out.clamp_(0.0, 1.0)
+    out.clamp_(0.0, 1.0)
     return out.permute(1, 2, 0).numpy().copy()
 
 
@@ -247,7 +252,9 @@ class Materials:
 
 def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> Materials:
     """The :class:`Materials` of ``content`` (``H x W x 3`` float32 in [0, 1]) with an
-    ``H x W`` int label map of any size (or None)."""
+    ``H x W`` int label map of any size (or None): clusters and memberships at the fit size,
+    filtered and carried to the content's size by :func:`guided_memberships` (or, with
+    ``GUIDE_RADIUS`` 0, unfiltered at both sizes)."""
     from photostyle.imaging.resize import resize
 
     small = fit_shape(content.shape)
@@ -258,8 +265,21 @@ def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> 
     fs = _features(cs)
     centres = cluster(fs, ls)
     lab_full = None if labels is None else resize(labels, content.shape[:2], "nearest")
-    full = memberships(_features(content), centres, lab_full, content)
-    return Materials(centres, cs, memberships(fs, centres, ls, cs), full)
+    m = memberships(fs, centres, ls)
+    if GUIDE_RADIUS == 0:
+        return Materials(centres, cs, m, memberships(_features(content), centres, lab_full))
+    own = tuple(None if x is None else own_clusters(len(centres), x) for x in (ls, lab_full))
+    return Materials(centres, cs, *guided_memberships(m, cs, content, own))
+
+
+def grade_maps(result: np.ndarray, locality: float, materials: Materials) -> np.ndarray:
+    """The field of affine maps (:func:`fit_field`, ``K x Gy x Gx x 4 x 3``) that grades the
+    content of ``materials`` towards ``result`` (``H x W x 3`` float32 at the content's size
+    or at :func:`fit_shape`) at ``locality`` < 1."""
+    m = materials
+    if result.shape[:2] not in (m.full.shape[1:], m.small.shape[1:]):
+        raise ValueError(f"result of {result.shape[:2]} for a content of {m.full.shape[1:]}")
+    return fit_field(m.content_small, fit_size(result), m.small, node_spacing(locality))
 
 
 def grade(
@@ -277,8 +297,5 @@ def grade(
     returns ``result``. Returns ``H x W x 3`` float32 at the content's size."""
     if locality >= 1.0:
         return result
-    if result.shape[:2] not in (content.shape[:2], fit_shape(content.shape)):
-        raise ValueError(f"result of {result.shape[:2]} for a content of {content.shape[:2]}")
     m = materials or content_materials(content, labels)
-    maps = fit_field(m.content_small, fit_size(result), m.small, node_spacing(locality))
-    return apply_field(content, m.full, maps)
+    return apply_field(content, m.full, grade_maps(result, locality, m))

@@ -12,7 +12,8 @@ This stage closes that gap without painting:
    colours and amplify grain) but fitted like the grade, by a field of affine maps of the
    content with the grade's materials and node spacing, its gains pulled towards 0 by
    ``MATCH_RIDGE``: mostly a smooth shift per material, a little gain;
-3. ``out = clip(g + field(content))``.
+3. the two fields (grade and displacement) are summed and applied to the content once:
+   ``out = clip(field_g(content) + field_d(content))``.
 
 With label maps each content label is matched to its partner region of the style, and a
 label without one is left as graded. Constants: ``docs/decisions.md``.
@@ -43,7 +44,7 @@ def sliced_transfer(x: np.ndarray, y: np.ndarray, seed: int = 0) -> np.ndarray:
     for _ in range(MATCH_ITERATIONS):
         rot = np.linalg.qr(rng.standard_normal((3, 3)))[0]
         xp, yp = x @ rot, y @ rot
-        kx, ky = np.quantile(xp, q, axis=0), np.quantile(yp, q, axis=0)
+        kx, ky = _quantiles(xp, q), _quantiles(yp, q)
         for j in range(3):
             v = xp[:, j]
             lo, hi = kx[0, j], kx[-1, j]
@@ -51,6 +52,17 @@ def sliced_transfer(x: np.ndarray, y: np.ndarray, seed: int = 0) -> np.ndarray:
             xp[:, j] = np.interp(v, kx[:, j], ky[:, j]) + ends
         x = xp @ rot.T
     return x
+
+
+def _quantiles(v: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``np.quantile(v, q, axis=0)`` (its linear rule) of ``v`` (``N x C``) from one sort of
+    each column: several times faster than numpy's partition for 256 quantiles."""
+    s = np.sort(v, axis=0)
+    pos = q * (len(s) - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, len(s) - 1)
+    t = (pos - lo)[:, None]
+    return s[lo] + (s[hi] - s[lo]) * t
 
 
 def displacement(
@@ -78,32 +90,30 @@ def displacement(
 
 
 def match_palette(
-    content: np.ndarray,
-    graded: np.ndarray,
+    maps: np.ndarray,
     style: np.ndarray,
     locality: float,
     materials: object,
     labels: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The graded result (``H x W x 3`` float32 in [0, 1], on ``content`` of the same shape)
-    moved towards the colours of ``style`` (``h x w x 3`` float32, any size) by a field of
-    affine maps of the content (the grade's :class:`~photostyle.grade.Materials` and its
-    node spacing at ``locality``); ``labels``: the content's and the style's int label maps
-    (any sizes) or None. Returns ``H x W x 3`` float32 in [0, 1]."""
-    from photostyle.grade import apply_field, fit_field, fit_shape, fit_size, node_spacing
+    """The grade's field ``maps`` (``K x Gy x Gx x 4 x 3``, :func:`~photostyle.grade.grade_maps`
+    on ``materials``, the grade's :class:`~photostyle.grade.Materials`, at ``locality``)
+    moved towards the colours of ``style`` (``h x w x 3`` float32 in [0, 1], any size):
+    the graded content at the fit size is matched to the style, the displacement is fitted by
+    a field of the same shape, and the two fields are summed, so that one application to the
+    content (:func:`~photostyle.grade.apply_field`) grades and matches. ``labels``: the
+    content's and the style's int label maps (any sizes) or None. Returns the summed field."""
+    from photostyle.grade import IDENTITY, apply_field, fit_field, fit_shape, fit_size, node_spacing
     from photostyle.imaging.resize import resize
 
     cs = materials.content_small
-    g = fit_size(graded)
-    st = fit_size(style)
     if labels is not None:
         labels = (
             resize(labels[0], cs.shape[:2], "nearest"),
             resize(labels[1], fit_shape(style.shape), "nearest"),
         )
-    d = displacement(g, st, labels)
+    d = displacement(apply_field(cs, materials.small, maps), fit_size(style), labels)
     # fit_field pulls gains towards the identity; fitted to ``content + d`` it pulls the
-    # displacement's own gains towards 0, and subtracting the content leaves the shift
-    maps = fit_field(cs, cs + d, materials.small, node_spacing(locality), MATCH_RIDGE)
-    shift = apply_field(content, materials.full, maps, clip=False) - content
-    return np.clip(graded + shift, 0.0, 1.0).astype(np.float32)
+    # displacement's own gains towards 0, and subtracting the identity leaves the shift
+    shift = fit_field(cs, cs + d, materials.small, node_spacing(locality), MATCH_RIDGE)
+    return maps + shift - IDENTITY

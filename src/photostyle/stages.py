@@ -165,19 +165,18 @@ def grade(
     computed. Returns ``h x w x 3`` float32."""
     if options.locality >= 1.0:
         return result
-    from photostyle.grade import grade as fit_grade
+    from photostyle.grade import apply_field, grade_maps
 
     progress("fitting the colour grade")
     materials = materials or grade_materials(content, labels)
-    own = None if labels is None else labels[0]
-    graded = fit_grade(content, result, options.locality, own, materials)
-    if not options.palette_match:
-        return graded
-    from photostyle.palette import match_palette
+    maps = grade_maps(result, options.locality, materials)
+    if options.palette_match:
+        from photostyle.palette import match_palette
 
-    progress("matching the style's palette")
-    regions = labels if options.region_stats else None  # per region, like the colour fix
-    return match_palette(content, graded, style, options.locality, materials, regions)
+        progress("matching the style's palette")
+        regions = labels if options.region_stats else None  # per region, like the colour fix
+        maps = match_palette(maps, style, options.locality, materials, regions)
+    return apply_field(content, materials.full, maps)
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:

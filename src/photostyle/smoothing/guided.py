@@ -95,12 +95,22 @@ def fast_guided_filter(
         g_lo = F.avg_pool2d(guide[None], subsample, ceil_mode=True)[0]
         p_lo = F.avg_pool2d(src[None], subsample, ceil_mode=True)[0]
         a, b = guided_filter_torch(g_lo, p_lo, max(1, round(radius / subsample)), eps, limit=limit)
-        c = src.shape[0]
+    else:
+        a, b = guided_filter_torch(guide, src, radius, eps, limit=limit)
+    return apply_coefficients(a, b, guide)
+
+
+def apply_coefficients(a: torch.Tensor, b: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
+    """``q = mean(a)^T I + mean(b)`` for the coefficients of :func:`guided_filter_torch`
+    (``3 x C x h x w`` and ``C x h x w``) on ``guide`` (``3 x H x W``, any size: the
+    coefficients are bilinearly resized to it first, as the fast guided filter does).
+    Returns ``C x H x W``."""
+    h, w = guide.shape[-2:]
+    if a.shape[-2:] != (h, w):
+        c = b.shape[0]
         coef = torch.cat([a.reshape(3 * c, *a.shape[-2:]), b])[None]
         coef = F.interpolate(coef, size=(h, w), mode="bilinear", align_corners=False)[0]
         a, b = coef[: 3 * c].reshape(3, c, h, w), coef[3 * c :]
-    else:
-        a, b = guided_filter_torch(guide, src, radius, eps, limit=limit)
     return (a * guide.unsqueeze(1)).sum(0) + b
 
 
