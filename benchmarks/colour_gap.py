@@ -51,11 +51,13 @@ def variants(c: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict:
     try:
         for name, (radius, loc, match) in VARIANTS.items():
             G.GUIDE_RADIUS = radius
-            m = mats.setdefault(radius, G.content_materials(c))
-            g = G.grade(c, r, loc, materials=m)
-            out[name] = match_palette(c, g, s, loc, m) if match else g
+            if radius not in mats:  # the content's side, once per filter radius
+                mats[radius] = G.content_materials(c)
+            m = mats[radius]
+            maps = G.grade_maps(r, loc, m)
+            out[name] = G.apply_field(c, m.full, match_palette(maps, s, loc, m) if match else maps)
             if name == "grade_0.35":
-                gs = G.fit_size(g)
+                gs = G.fit_size(out[name])
                 target = np.clip(gs + displacement(gs, G.fit_size(s)), 0, 1)
                 out["reproject_0.35"] = G.grade(c, target, loc, materials=m)
     finally:
