@@ -163,7 +163,7 @@ def finished(
     """The stages after the smoothing: the colour grade (``locality``; ``materials``: the
     content's side of it, :func:`~photostyle.stages.grade_materials`, when computed once for
     several results), full size, the blend (``strength``)."""
-    r = grade(p.content_work, r, p.style_small, opt, look.labels, say, materials)
+    r = grade(p.content_work, r, p.style_small, opt, look.labels, say, materials, limit)
     r = to_full_size(p, r, opt.smoothing, limit, say)
     n_labels = (
         None if look.labels is None or p.labels else int(max(m.max() for m in look.labels)) + 1

@@ -154,15 +154,19 @@ def grade(
     labels: tuple[np.ndarray, np.ndarray] | None,
     progress: Progress,
     materials: object | None = None,
+    limit: object | None = None,
 ) -> np.ndarray:
     """The result as a material-aware colour grade of the content that varies smoothly in
     space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
     colours (:mod:`photostyle.palette`, ``options.palette_match``; per labelled region with
-    ``options.region_stats``); ``result`` itself at locality 1. ``content``: ``h x w x 3``
-    float32 in [0, 1] at the working size; ``result`` the same at the working size or at
-    :func:`grade_size`; ``style``: float32, any size; ``labels``: the label maps at the
-    stylization sizes or None; ``materials``: :func:`grade_materials`, when already
-    computed. Returns ``h x w x 3`` float32."""
+    ``options.region_stats``), then re-fitted with the working size's noise bound ``limit``
+    (:class:`~photostyle.smoothing.noise.NoiseLimit`, or None): a field fitted at a coarse
+    scale gives the content's fine noise the gain of its material, and a flat sky stretched
+    by the style would show it as grain. ``result`` itself at locality 1 (bounded already).
+    ``content``: ``h x w x 3`` float32 in [0, 1] at the working size; ``result`` the same at
+    the working size or at :func:`grade_size`; ``style``: float32, any size; ``labels``: the
+    label maps at the stylization sizes or None; ``materials``: :func:`grade_materials`, when
+    already computed. Returns ``h x w x 3`` float32."""
     if options.locality >= 1.0:
         return result
     from photostyle.grade import apply_field, grade_maps
@@ -176,7 +180,8 @@ def grade(
         progress("matching the style's palette")
         regions = labels if options.region_stats else None  # per region, like the colour fix
         maps = match_palette(maps, style, options.locality, materials, regions)
-    return apply_field(content, materials.full, maps)
+    graded = apply_field(content, materials.full, maps)
+    return graded if limit is None else limit.apply(content, graded)
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:
