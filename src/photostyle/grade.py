@@ -188,17 +188,20 @@ def fit_field(
     ty, tx = _tent(h, gy), _tent(w, gx)
     c1 = np.concatenate([content, np.ones((h, w, 1), content.dtype)], 2).astype(np.float64)
     r = result.astype(np.float64)
-    outer_cc = c1[..., :, None] * c1[..., None, :]  # H x W x 4 x 4
-    outer_cr = c1[..., :, None] * r[..., None, :]  # H x W x 4 x 3
+    # moments per material and node: sum over pixels of tent(y) tent(x) m c c^T (and c r^T),
+    # all materials at once, the x axis contracted first
+    cc = c1[..., :, None] * c1[..., None, :]  # H x W x 4 x 4
+    cr = c1[..., :, None] * r[..., None, :]  # H x W x 4 x 3
+    outer = np.concatenate([cc.reshape(h, w, 16), cr.reshape(h, w, 12)], 2)
+    moments = np.einsum("xw,khw,hwc->khxc", tx, m, outer, optimize=True)
+    moments = np.einsum("yh,khxc->kyxc", ty, moments, optimize=True)
     k = len(m)
     maps = np.empty((k, gy, gx, 4, 3))
     eye = np.diag([1.0, 1.0, 1.0, 0.0])
     ref = IDENTITY
     for q in range(k):
-        wq = m[q].astype(np.float64)
-        # moments per node: sum over pixels of tent(y) tent(x) m c c^T (and c r^T)
-        scc = np.einsum("yh,xw,hw,hwij->yxij", ty, tx, wq, outer_cc, optimize=True)
-        scr = np.einsum("yh,xw,hw,hwij->yxij", ty, tx, wq, outer_cr, optimize=True)
+        scc = moments[q, ..., :16].reshape(gy, gx, 4, 4)
+        scr = moments[q, ..., 16:].reshape(gy, gx, 4, 3)
         gcc, gcr = scc.sum((0, 1)), scr.sum((0, 1))
         n = gcc[3, 3]
         if n < 1e-6:  # a material without pixels here (an absent label): left unchanged
