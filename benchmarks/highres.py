@@ -61,7 +61,8 @@ def run(args: list[str]) -> dict:
 
 
 def measure(content: Path, style: Path, tmp: Path, tag: str, extra: list[str]) -> dict:
-    from photostyle.files.images import load_image, resize_float, save_image
+    from photostyle.files.images import load_image, save_image
+    from photostyle.imaging.resize import resize
     from photostyle.metrics import structure_ssim
     from photostyle.smoothing.resolution import DEFAULT_WORK_PIXELS, work_scale
 
@@ -69,12 +70,12 @@ def measure(content: Path, style: Path, tmp: Path, tag: str, extra: list[str]) -
     r = run(["transfer", str(content), str(style), "-o", str(out), *extra])
     c, res = load_image(content), load_image(out)
     scale = work_scale(c.shape[:2], DEFAULT_WORK_PIXELS)
-    c_work = resize_float(c, scale.work[::-1])
+    c_work = resize(c, scale.work)
     small_in, small_out = tmp / f"{tag}_work_in.png", tmp / f"{tag}_work_out.png"
     save_image(small_in, c_work)
     r_work = run(["transfer", str(small_in), str(style), "-o", str(small_out), *extra])
     ref = load_image(small_out)
-    down = resize_float(res, scale.work[::-1])
+    down = resize(res, scale.work)
     mse = float(np.mean((down - ref) ** 2))
     r.pop("log")
     return {
