@@ -18,6 +18,10 @@ from photostyle.smoothing.resolution import WorkScale, upsample_result
 
 Progress = Callable[..., None]
 
+#: Radius per subsampling step of the noise bound's re-fit of the graded result
+#: (:meth:`~photostyle.smoothing.noise.NoiseLimit.apply`'s ``per``).
+GRADE_REFIT_PER = 2
+
 
 def quiet(message: str, fraction: float | None = None) -> None:
     """The progress callback that reports nothing."""
@@ -181,7 +185,10 @@ def grade(
         regions = labels if options.region_stats else None  # per region, like the colour fix
         maps = match_palette(maps, style, options.locality, materials, regions)
     graded = apply_field(content, materials.full, maps)
-    return graded if limit is None else limit.apply(content, graded)
+    # the graded result is a smooth field of the content: its re-fit's coefficients may come
+    # from half the size from radius 4 on (working sizes from about 0.55 MP; the quality sets
+    # are below that, where this is the plain re-fit)
+    return graded if limit is None else limit.apply(content, graded, per=GRADE_REFIT_PER)
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:

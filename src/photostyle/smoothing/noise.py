@@ -104,18 +104,22 @@ class NoiseLimit:
         """The ``limit(a, v)`` hook of the guided filter (:func:`gain_limit`)."""
         return gain_limit(self.variance, self.factor, self.max_gain)
 
-    def apply(self, content: np.ndarray, result: np.ndarray, device: str = "cpu") -> np.ndarray:
+    def apply(
+        self, content: np.ndarray, result: np.ndarray, device: str = "cpu", per: int = 4
+    ) -> np.ndarray:
         """``result`` re-fitted on ``content`` (both ``h x w x 3`` float32 in [0, 1]) with the
         gain bounded where the content is flat; float64 arithmetic (float32 loses up to 17/255
-        to cancellation in the window covariances), ``device`` resolved; from radius 8 on the
-        coefficients are computed at ``1 / (radius // 4)`` size (the fast guided filter)."""
+        to cancellation in the window covariances), ``device`` resolved; from radius ``2 per``
+        on the coefficients are computed at ``1 / (radius // per)`` size (the fast guided
+        filter). A result that is already a smooth field of the content (the colour grade)
+        may take a smaller ``per``: its coefficients vary slowly."""
         import torch
 
         from photostyle.imaging.layout import to_chw, to_hwc
         from photostyle.smoothing.guided import fast_guided_filter
 
         g, p = (to_chw(x, device, torch.float64) for x in (content, result))
-        sub = max(1, self.radius // 4)  # coefficients at 1/sub size (He & Sun 2015) from r = 8
+        sub = max(1, self.radius // per)  # coefficients at 1/sub size (He & Sun 2015)
         with torch.no_grad():
             q = fast_guided_filter(g, p, self.radius, REFIT_EPS, sub, limit=self.window_limit())
         return to_hwc(q.clamp_(0, 1)).astype(np.float32)
