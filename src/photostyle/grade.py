@@ -198,16 +198,15 @@ def fit_field(
     k = len(m)
     maps = np.empty((k, gy, gx, 4, 3))
     eye = np.diag([1.0, 1.0, 1.0, 0.0])
-    ref = IDENTITY
     for q in range(k):
         scc = moments[q, ..., :16].reshape(gy, gx, 4, 4)
         scr = moments[q, ..., 16:].reshape(gy, gx, 4, 3)
         gcc, gcr = scc.sum((0, 1)), scr.sum((0, 1))
         n = gcc[3, 3]
         if n < 1e-6:  # a material without pixels here (an absent label): left unchanged
-            maps[q] = ref
+            maps[q] = IDENTITY
             continue
-        glob = np.linalg.solve(gcc / n + ridge * eye, gcr / n + ridge * ref)
+        glob = np.linalg.solve(gcc / n + ridge * eye, gcr / n + ridge * IDENTITY)
         prior = PRIOR_PIXELS * n / (gy * gx)
         lhs = scc + prior * (gcc / n) + prior * ridge * eye
         rhs = scr + prior * (gcc / n) @ glob + prior * ridge * glob

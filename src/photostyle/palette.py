@@ -12,8 +12,9 @@ This stage closes that gap without painting:
    colours and amplify grain) but fitted like the grade, by a field of affine maps of the
    content with the grade's materials and node spacing, its gains pulled towards 0 by
    ``MATCH_RIDGE``: mostly a smooth shift per material, a little gain;
-3. the two fields (grade and displacement) are summed and applied to the content once:
-   ``out = clip(field_g(content) + field_d(content))``.
+3. that field is fitted to ``content + D`` (the fit pulls maps towards the identity, so the
+   displacement's own gains are pulled towards 0); the grade's field plus it minus the
+   identity is applied to the content once: ``out = clip(field_g(c) + field_d(c) - c)``.
 
 With label maps each content label is matched to its partner region of the style, and a
 label without one is left as graded. Constants: ``docs/decisions.md``.
