@@ -31,6 +31,7 @@ from grade_tuning import closed_form  # noqa: E402
 from quality import DATA, HIGHER_IS_BETTER, OUT, idt, pairs, peer, score  # noqa: E402
 
 from photostyle import grade as G  # noqa: E402
+from photostyle import materials as M  # noqa: E402
 from photostyle.files.images import load_image  # noqa: E402
 from photostyle.palette import displacement, match_palette  # noqa: E402
 from photostyle.photowct.vgg import VGGEncoder  # noqa: E402
@@ -47,21 +48,21 @@ VARIANTS = {
 
 def variants(c: np.ndarray, s: np.ndarray, r: np.ndarray) -> dict:
     out, mats = {}, {}
-    saved = G.GUIDE_RADIUS
+    saved = M.GUIDE_RADIUS
     try:
         for name, (radius, loc, match) in VARIANTS.items():
-            G.GUIDE_RADIUS = radius
+            M.GUIDE_RADIUS = radius
             if radius not in mats:  # the content's side, once per filter radius
-                mats[radius] = G.content_materials(c)
+                mats[radius] = M.content_materials(c)
             m = mats[radius]
             maps = G.grade_maps(r, loc, m)
             out[name] = G.apply_field(c, m.full, match_palette(maps, s, loc, m) if match else maps)
             if name == "grade_0.35":
-                gs = G.fit_size(out[name])
-                target = np.clip(gs + displacement(gs, G.fit_size(s)), 0, 1)
+                gs = M.fit_size(out[name])
+                target = np.clip(gs + displacement(gs, M.fit_size(s)), 0, 1)
                 out["reproject_0.35"] = G.grade(c, target, loc, materials=m)
     finally:
-        G.GUIDE_RADIUS = saved
+        M.GUIDE_RADIUS = saved
     return out
 
 

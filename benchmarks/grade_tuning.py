@@ -54,6 +54,10 @@ def closed_form(
 
 def run(set_name: str, grid: list[dict], limit: int | None) -> dict:
     import photostyle.grade as grade_mod
+    import photostyle.materials as materials_mod
+
+    def owner(k: str):  # the module that holds the constant ``k``
+        return materials_mod if hasattr(materials_mod, k) else grade_mod
 
     enc = VGGEncoder()
     rows: dict = {}
@@ -66,10 +70,10 @@ def run(set_name: str, grid: list[dict], limit: int | None) -> dict:
         }
         for g in grid:
             name = ",".join(f"{k}={v}" for k, v in g.items())
-            saved = {k: getattr(grade_mod, k) for k in g if k.isupper()}
+            saved = {k: getattr(owner(k), k) for k in g if k.isupper()}
             for k, v in g.items():
                 if k.isupper():
-                    setattr(grade_mod, k, v)
+                    setattr(owner(k), k, v)
             t0 = time.perf_counter()
             target = (
                 r
@@ -83,7 +87,7 @@ def run(set_name: str, grid: list[dict], limit: int | None) -> dict:
                 out = match_colour(out, s)
             row[name] = {"grade_s": time.perf_counter() - t0, **score(c, s, out, enc)}
             for k, v in saved.items():
-                setattr(grade_mod, k, v)
+                setattr(owner(k), k, v)
         rows[pid] = row
         print(pid, {k: round(v["painting"], 2) for k, v in row.items()}, flush=True)
     methods = list(next(iter(rows.values())))

@@ -5,8 +5,9 @@ import pytest
 from scipy.ndimage import gaussian_filter
 from synthetic import scene
 
-from photostyle.grade import FIT_SIDE, fit_shape, grade, node_spacing
+from photostyle.grade import grade, node_spacing
 from photostyle.imaging.resize import resize
+from photostyle.materials import FIT_SIDE, fit_shape
 from photostyle.metrics import painting_residual
 
 

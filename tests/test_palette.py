@@ -5,13 +5,8 @@ import numpy as np
 from synthetic import scene
 
 from photostyle import TransferOptions
-from photostyle.grade import (
-    apply_field,
-    content_materials,
-    grade_maps,
-    guided_memberships,
-    memberships,
-)
+from photostyle.grade import apply_field, grade_maps
+from photostyle.materials import content_materials, guided_memberships, memberships
 from photostyle.metrics import painting_residual, sliced_wasserstein_lab
 from photostyle.palette import _quantiles, displacement, match_palette, sliced_transfer
 

@@ -192,7 +192,7 @@ def test_below_locality_one_f2_is_solved_at_the_grades_fit_size(untrained, monke
     result stays close to the grade of the working size's solve (the path before)."""
     from synthetic import scene, stylized
 
-    from photostyle.grade import fit_shape
+    from photostyle.materials import fit_shape
     from photostyle.stages import bound_noise, grade, quiet
 
     c, s = scene(240, 360, seed=5), stylized(scene(240, 360, seed=6, palette="dusk"))

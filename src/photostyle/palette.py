@@ -98,14 +98,15 @@ def match_palette(
     labels: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The grade's field ``maps`` (``K x Gy x Gx x 4 x 3``, :func:`~photostyle.grade.grade_maps`
-    on ``materials``, the grade's :class:`~photostyle.grade.Materials`, at ``locality``)
+    on ``materials``, the grade's :class:`~photostyle.materials.Materials`, at ``locality``)
     moved towards the colours of ``style`` (``h x w x 3`` float32 in [0, 1], any size):
     the graded content at the fit size is matched to the style, the displacement is fitted by
     a field of the same shape, and the two fields are summed, so that one application to the
     content (:func:`~photostyle.grade.apply_field`) grades and matches. ``labels``: the
     content's and the style's int label maps (any sizes) or None. Returns the summed field."""
-    from photostyle.grade import IDENTITY, apply_field, fit_field, fit_shape, fit_size, node_spacing
+    from photostyle.grade import IDENTITY, apply_field, fit_field, node_spacing
     from photostyle.imaging.resize import resize
+    from photostyle.materials import fit_shape, fit_size
 
     cs = materials.content_small
     if labels is not None:

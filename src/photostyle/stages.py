@@ -137,11 +137,11 @@ def grade_size(
     content: np.ndarray, y: np.ndarray, scale: WorkScale
 ) -> tuple[np.ndarray, np.ndarray, WorkScale]:
     """``content`` and ``y`` (``h x w x 3`` float32, working size) box-shrunk to the size at
-    which the colour grade is fitted (:func:`photostyle.grade.fit_shape`), with the scale of
+    which the colour grade is fitted (:func:`photostyle.materials.fit_shape`), with the scale of
     that size; as they are when that size has a side under ``MIN_SIDE``. Below locality 1 the
     grade sees the smoothed result only there, so F2 is solved there."""
     from photostyle.defaults import MIN_SIDE
-    from photostyle.grade import fit_shape, fit_size
+    from photostyle.materials import fit_shape, fit_size
 
     small = fit_shape(content.shape)
     if small == content.shape[:2] or min(small) < MIN_SIDE:
@@ -192,9 +192,9 @@ def grade(
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:
-    """The content's side of :func:`grade` (:class:`photostyle.grade.Materials`), the same
+    """The content's side of :func:`grade` (:class:`photostyle.materials.Materials`), the same
     for every lambda and locality of a sweep."""
-    from photostyle.grade import content_materials
+    from photostyle.materials import content_materials
 
     return content_materials(content, None if labels is None else labels[0])
 
