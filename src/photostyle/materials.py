@@ -139,7 +139,7 @@ def cluster(features: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
         if labels is None
         else [labels.ravel() == lab for lab in range(int(labels.max()) + 1)]
     )
-    per = max(1, MATERIALS // len(groups)) if labels is not None else MATERIALS
+    per = max(1, MATERIALS // len(groups))
     centres = []
     for g in groups:
         x = f[g] if g.any() else f[:1]
@@ -147,7 +147,7 @@ def cluster(features: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
         order = np.argsort(x[:, 0], kind="stable")
         start = np.stack([x[part].mean(0) for part in np.array_split(order, k)])
         with warnings.catch_warnings():  # a flat photo leaves clusters empty: they keep their start
-            warnings.simplefilter("ignore")
+            warnings.filterwarnings("ignore", "One of the clusters is empty")
             c, _ = kmeans2(x, start, minit="matrix", iter=KMEANS_ITER)
         centres.append(np.concatenate([c, np.repeat(c[:1], per - k, 0)]) if k < per else c)
     return np.concatenate(centres).astype(np.float32)
