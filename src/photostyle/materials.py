@@ -157,13 +157,15 @@ def cluster(features: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
 class Materials:
     """The content's side of the grade, the same for every result graded on it (a sweep
     computes it once): the cluster ``centres`` (``K x 5``), the content at the fit size
-    (``h x w x 3`` float32) and the memberships there (``small``, ``K x h x w``) and at the
-    content's size (``full``, ``K x H x W``)."""
+    (``h x w x 3`` float32), the memberships there (``small``, ``K x h x w``) and at the
+    content's size (``full``, ``K x H x W``), and each cluster's label group (``groups``,
+    ``K`` int: all 0 without labels)."""
 
     centres: np.ndarray
     content_small: np.ndarray
     small: np.ndarray
     full: np.ndarray
+    groups: np.ndarray
 
 
 def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> Materials:
@@ -182,7 +184,10 @@ def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> 
     centres = cluster(fs, ls)
     lab_full = None if labels is None else resize(labels, content.shape[:2], "nearest")
     m = memberships(fs, centres, ls)
+    k = len(centres)
+    groups = np.arange(k) // (k // (1 if labels is None else int(labels.max()) + 1))
     if GUIDE_RADIUS == 0:
-        return Materials(centres, cs, m, memberships(_features(content), centres, lab_full))
-    own = tuple(None if x is None else own_clusters(len(centres), x) for x in (ls, lab_full))
-    return Materials(centres, cs, *guided_memberships(m, cs, content, own))
+        full = memberships(_features(content), centres, lab_full)
+        return Materials(centres, cs, m, full, groups)
+    own = tuple(None if x is None else own_clusters(k, x) for x in (ls, lab_full))
+    return Materials(centres, cs, *guided_memberships(m, cs, content, own), groups)

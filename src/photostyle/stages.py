@@ -163,7 +163,9 @@ def grade(
     """The result as a material-aware colour grade of the content that varies smoothly in
     space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
     colours (:mod:`photostyle.palette`, ``options.palette_match``; per labelled region with
-    ``options.region_stats``), then re-fitted with the working size's noise bound ``limit``
+    ``options.region_stats``), with the materials' graded colours kept alike where the
+    content's are alike (:mod:`photostyle.coherence`), then re-fitted
+    with the working size's noise bound ``limit``
     (:class:`~photostyle.smoothing.noise.NoiseLimit`, or None): a field fitted at a coarse
     scale gives the content's fine noise the gain of its material, and a flat sky stretched
     by the style would show it as grain. ``result`` itself at locality 1 (bounded already).
@@ -173,6 +175,7 @@ def grade(
     already computed. Returns ``h x w x 3`` float32."""
     if options.locality >= 1.0:
         return result
+    from photostyle.coherence import cohere
     from photostyle.grade import apply_field, grade_maps
 
     progress("fitting the colour grade")
@@ -184,6 +187,7 @@ def grade(
         progress("matching the style's palette")
         regions = labels if options.region_stats else None  # per region, like the colour fix
         maps = match_palette(maps, style, options.locality, materials, regions)
+    maps = cohere(maps, materials)
     graded = apply_field(content, materials.full, maps)
     # the graded result is a smooth field of the content: its re-fit's coefficients may come
     # from half the size from radius 4 on (working sizes from about 0.55 MP; the quality sets

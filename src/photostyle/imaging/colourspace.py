@@ -41,3 +41,13 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
         [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1
     )
     return lab.astype(np.float32)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """CIE Lab (D65) ``... x 3`` -> sRGB-encoded, float64 clipped to [0, 1]: the inverse of
+    :func:`rgb_to_lab` (its cube root and linear toe inverted at the same threshold)."""
+    lab = np.asarray(lab, np.float64)
+    fy = (lab[..., 0] + 16) / 116
+    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], -1)
+    xyz = np.where(f > 0.008856 ** (1 / 3), f**3, (f - 16 / 116) / 7.787) * D65_XYZ
+    return srgb_encode(xyz @ np.linalg.inv(SRGB_TO_XYZ).T)

@@ -1,0 +1,93 @@
+"""Coherence of the grade across materials: what looks alike in the content stays alike.
+
+The grade (:mod:`photostyle.grade`) and the palette match (:mod:`photostyle.palette`) give
+each material of the content its own affine map. On a pair whose scenes differ, two
+materials of nearly the same content colour can end far apart: on pairs-wide 11 the lion's
+white background turns dark blue while the pale rock before it stays light; on pair 23 the
+grey granite splits into a blue and a yellow zone. A colour grade of one photograph does not
+do that: it is a smooth function of the content's colour.
+
+This stage moves each material's mean graded colour ``o_q`` (CIE Lab, over its memberships
+at the fit size) as little as it can (mass-weighted) so that for every two materials
+``q, p`` of one label group, with mean content colours ``c_q, c_p`` (Lab), the chroma is
+Lipschitz in the content's colour::
+
+    |ab(o_q) - ab(o_p)| <= CHROMA_GAIN |c_q - c_p| + CHROMA_SLACK
+
+It projects cyclically onto each violated constraint (the pair moves towards each other in
+proportion to the other's mass, so a large material moves less), then adds to each
+material's maps the constant RGB shift ``delta`` whose membership-weighted means reach the
+moved colours ``t``: soft memberships share shifts, so ``W delta = rgb(t) - rgb(o)`` with
+``W_qp = sum_x m_q m_p / sum_x m_q``, solved in least squares with ridge ``SHIFT_RIDGE``.
+Only offsets change; each map keeps its gains, so the content's detail is kept as the
+grade had it. Constants: ``docs/decisions.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from photostyle.imaging.colourspace import lab_to_rgb, rgb_to_lab
+
+#: Largest ratio of two materials' graded chroma distance (a, b) to their content distance
+#: (Lab), and the distance allowed on top of it (Lab units).
+CHROMA_GAIN = 2.0
+CHROMA_SLACK = 5.0
+#: Ridge of the offsets' least-squares solve (relative to ``W``'s unit diagonal).
+SHIFT_RIDGE = 1e-2
+#: Sweeps of the cyclic projection (it stops earlier once nothing moves).
+SWEEPS = 200
+
+
+def _project(t: np.ndarray, c: np.ndarray, mass: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Lab means ``t`` (``K x 3``) moved onto the chroma bound of the module docstring, for
+    content means ``c`` (``K x 3`` Lab), masses ``mass`` and label groups ``groups``. Each
+    move keeps the pair's mass-weighted mean, so the image's mean colour stays."""
+    t = t.copy()
+    k = len(t)
+    dist = np.linalg.norm(c[:, None] - c[None], axis=-1)
+    pairs = [(q, p) for q in range(k) for p in range(q + 1, k) if groups[q] == groups[p]]
+    for _ in range(SWEEPS):
+        moved = False
+        for q, p in pairs:
+            diff = t[q, 1:] - t[p, 1:]
+            d = np.linalg.norm(diff)
+            allowed = CHROMA_GAIN * dist[q, p] + CHROMA_SLACK
+            if d > allowed + 1e-3:
+                step = (1 - allowed / d) * diff / (mass[q] + mass[p])
+                t[q, 1:] -= step * mass[p]
+                t[p, 1:] += step * mass[q]
+                moved = True
+        if not moved:
+            break
+    return t
+
+
+def cohere(maps: np.ndarray, materials: object) -> np.ndarray:
+    """The field ``maps`` (``K x Gy x Gx x 4 x 3``, :func:`~photostyle.grade.fit_field`'s
+    ``[A; b]`` on ``materials``, a :class:`~photostyle.materials.Materials`) with each
+    material's offset moved so that the materials' mean graded colours meet the chroma
+    bound (module docstring). Maps that meet it are returned unchanged."""
+    from photostyle.grade import apply_field
+
+    cs = materials.content_small
+    w = materials.small.reshape(len(maps), -1).astype(np.float64)
+    mass = w.sum(1)
+    if np.any(mass <= 0):  # an absent label's materials: their means are undefined
+        w, mass = w + 1e-9, mass + 1e-9 * w.shape[1]
+    graded = apply_field(cs, materials.small, maps).reshape(-1, 3).astype(np.float64)
+    o = (w @ graded) / mass[:, None]
+    c = (w @ cs.reshape(-1, 3).astype(np.float64)) / mass[:, None]
+    lab_o = rgb_to_lab(o).astype(np.float64)
+    t = _project(lab_o, rgb_to_lab(c).astype(np.float64), mass, materials.groups)
+    if np.array_equal(t, lab_o):
+        return maps
+    overlap = (w @ w.T) / mass[:, None]
+    need = lab_to_rgb(t) - lab_to_rgb(lab_o)
+    # ridge: materials that overlap almost wholly (a flat region cut in two) cannot be told
+    # apart by offsets; their difference is left as it is instead of growing without bound
+    lhs = overlap.T @ overlap + SHIFT_RIDGE * np.eye(len(w))
+    delta = np.linalg.solve(lhs, overlap.T @ need)
+    out = maps.copy()
+    out[..., 3, :] += delta[:, None, None, :]
+    return out

@@ -1,0 +1,102 @@
+"""Coherence of the grade across materials (photostyle.coherence): alike stays alike."""
+
+import numpy as np
+import pytest
+
+from photostyle import coherence as co
+from photostyle.grade import IDENTITY, apply_field
+from photostyle.imaging.colourspace import lab_to_rgb, rgb_to_lab
+from photostyle.materials import content_materials
+
+
+def test_lab_to_rgb_inverts_rgb_to_lab_and_agrees_with_scikit_image():
+    skimage_color = pytest.importorskip("skimage.color")
+    x = np.random.default_rng(0).random((500, 3))
+    np.testing.assert_allclose(lab_to_rgb(rgb_to_lab(x)), x, atol=2e-6)
+    lab = rgb_to_lab(x).astype(np.float64)
+    # scikit-image rounds the sRGB matrix differently (0.412453 ...): agreement to 2e-3
+    np.testing.assert_allclose(lab_to_rgb(lab), skimage_color.lab2rgb(lab), atol=2e-3)
+
+
+def _violation(t, c, groups):
+    """The largest excess of two materials' chroma distance over the bound (Lab units),
+    computed pair by pair."""
+    worst = 0.0
+    for q in range(len(t)):
+        for p in range(len(t)):
+            if q != p and groups[q] == groups[p]:
+                allowed = co.CHROMA_GAIN * np.linalg.norm(c[q] - c[p]) + co.CHROMA_SLACK
+                worst = max(worst, np.linalg.norm(t[q, 1:] - t[p, 1:]) - allowed)
+    return worst
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_projection_meets_the_bound_and_keeps_the_weighted_mean(seed):
+    rng = np.random.default_rng(seed)
+    c = rng.uniform([20, -20, -20], [90, 20, 20], (8, 3))
+    t0 = rng.uniform([10, -60, -60], [90, 60, 60], (8, 3))
+    mass = rng.uniform(0.02, 0.3, 8)
+    groups = np.zeros(8, int)
+    assert _violation(t0, c, groups) > 1.0  # the draw breaks the bound
+    t = co._project(t0, c, mass, groups)
+    assert _violation(t, c, groups) < 0.05
+    np.testing.assert_array_equal(t[:, 0], t0[:, 0])  # lightness is not touched
+    # each move shifts two materials towards each other in inverse proportion to their mass
+    np.testing.assert_allclose(mass @ t, mass @ t0, atol=1e-6)
+
+
+def test_projection_leaves_coherent_colours_and_other_label_groups_alone():
+    c = np.array([[30.0, 0, 0], [60, 0, 0], [60, 1, 0]])
+    mass = np.ones(3)
+    t0 = c + [5.0, 2, -1]  # a uniform grade: nothing to move
+    np.testing.assert_array_equal(co._project(t0, c, mass, np.zeros(3, int)), t0)
+    split = np.array([[35.0, 0, 0], [65, 50, 0], [65, -50, 0]])  # 2 and 3 alike, far apart
+    assert not np.allclose(co._project(split, c, mass, np.zeros(3, int)), split)
+    np.testing.assert_array_equal(co._project(split, c, mass, np.array([0, 1, 2])), split)
+
+
+def _two_greys(labels=None):
+    """One grey, left and right (two materials by position), graded blue on the left and
+    yellow on the right by offsets; returns the materials, the maps and the halves."""
+    c = np.full((64, 192, 3), 0.5, np.float32)
+    c[:, 96:] += 0.02
+    c += np.random.default_rng(1).normal(0, 0.01, c.shape).astype(np.float32)
+    m = content_materials(np.clip(c, 0, 1), labels)
+    left = m.small[:, :, : m.small.shape[2] // 2].sum((1, 2)) > m.small.sum((1, 2)) / 2
+    maps = np.broadcast_to(IDENTITY, (len(m.small), 2, 2, 4, 3)).copy()
+    maps[left, ..., 3, :] += [-0.1, -0.05, 0.2]
+    maps[~left, ..., 3, :] += [0.15, 0.1, -0.15]
+    return m, maps
+
+
+def _half_means(m, maps):
+    lab = rgb_to_lab(apply_field(m.content_small, m.small, maps))
+    half = lab.shape[1] // 2
+    return lab[:, : half - 8].reshape(-1, 3).mean(0), lab[:, half + 8 :].reshape(-1, 3).mean(0)
+
+
+def test_one_grey_graded_two_ways_ends_alike_with_its_gains_kept():
+    m, maps = _two_greys()
+    a, b = _half_means(m, maps)
+    assert np.linalg.norm(a[1:] - b[1:]) > 35  # blue against yellow
+    out = co.cohere(maps, m)
+    a2, b2 = _half_means(m, out)
+    # the content's halves are ~2 Lab apart: the bound allows about 9 on top of the slack
+    assert np.linalg.norm(a2[1:] - b2[1:]) < co.CHROMA_GAIN * 3 + co.CHROMA_SLACK + 2
+    # the two meet near their mean colour (equal masses), not at some third colour
+    assert np.abs((a2 + b2)[1:] / 2 - (a + b)[1:] / 2).max() < 2
+    np.testing.assert_array_equal(out[..., :3, :], maps[..., :3, :])  # gains untouched
+
+
+def test_labelled_regions_keep_their_own_grades():
+    labels = np.zeros((64, 192), int)
+    labels[:, 96:] = 1
+    m, maps = _two_greys(labels)
+    assert set(m.groups.tolist()) == {0, 1}
+    out = co.cohere(maps, m)
+    a, b = _half_means(m, maps)
+    a2, b2 = _half_means(m, out)
+    assert np.linalg.norm(a[1:] - b[1:]) > 35
+    np.testing.assert_allclose(
+        np.linalg.norm(a2[1:] - b2[1:]), np.linalg.norm(a[1:] - b[1:]), rtol=0.05
+    )
