@@ -46,7 +46,7 @@ def box_mean_reference(x: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("r", [1, 4])
+@pytest.mark.parametrize("r", [0, 1, 4, 20])  # 20: windows wider than the image
 def test_box_mean(device, dtype, r):
     x = np.random.default_rng(0).random((2, 13, 17))
     got = box_mean(torch.tensor(x, dtype=dtype, device=device), r)

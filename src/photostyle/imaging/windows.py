@@ -26,17 +26,21 @@ def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
     h, w = x.shape[-2:]
 
     def csum(t: torch.Tensor, dim: int, n: int) -> torch.Tensor:
+        # cumulative sums padded with r + 1 zeros before and r copies of the total after:
+        # window i spans padded positions i .. i + 2r + 1, clipped at the border by the pads
         c = torch.cumsum(t, dim=dim)
-        c = torch.cat([torch.zeros_like(c.narrow(dim, 0, 1)), c], dim=dim)
-        idx = torch.arange(n, device=t.device)
-        hi = (idx + r + 1).clamp(max=n)
-        lo = (idx - r).clamp(min=0)
-        return c.index_select(dim, hi) - c.index_select(dim, lo)
+        zeros = torch.zeros_like(c.narrow(dim, 0, 1)).expand_as(c.narrow(dim, 0, 1))
+        last = c.narrow(dim, n - 1, 1)
+        pads = [zeros] * (r + 1) + [c] + [last] * r
+        c = torch.cat(pads, dim=dim)
+        return c.narrow(dim, 2 * r + 1, n) - c.narrow(dim, 0, n)
+
+    def count(n: int) -> torch.Tensor:  # pixels of each window along one axis
+        idx = torch.arange(n, device=x.device)
+        return ((idx + r + 1).clamp(max=n) - (idx - r).clamp(min=0)).to(x.dtype)
 
     s = csum(csum(x, -2, h), -1, w)
-    ones = torch.ones((h, w), dtype=x.dtype, device=x.device)
-    n = csum(csum(ones, -2, h), -1, w)
-    return s / n
+    return s / (count(h)[:, None] * count(w)[None, :])
 
 
 def window_sums(x: torch.Tensor) -> torch.Tensor:
