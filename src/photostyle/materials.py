@@ -84,8 +84,13 @@ def memberships(f: np.ndarray, centres: np.ndarray, labels: np.ndarray | None) -
 def own_clusters(k: int, labels: np.ndarray) -> np.ndarray:
     """``k x H x W`` bool: the clusters of each pixel's own label (``labels``: ``H x W`` int,
     numbered 0..n-1; cluster ``q`` belongs to label ``q // (k // n)``)."""
-    per = k // (int(labels.max()) + 1)
-    return (np.arange(k)[:, None, None] // per) == labels[None]
+    return label_groups(k, int(labels.max()) + 1)[:, None, None] == labels[None]
+
+
+def label_groups(k: int, n: int) -> np.ndarray:
+    """``K`` int: the label (0..n-1) whose pixels cluster ``q`` of ``k`` belongs to
+    (:func:`cluster` gives each of ``n`` labels ``k // n`` consecutive clusters)."""
+    return np.arange(k) // (k // n)
 
 
 def guided_memberships(
@@ -185,7 +190,7 @@ def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> 
     lab_full = None if labels is None else resize(labels, content.shape[:2], "nearest")
     m = memberships(fs, centres, ls)
     k = len(centres)
-    groups = np.arange(k) // (k // (1 if labels is None else int(labels.max()) + 1))
+    groups = label_groups(k, 1 if labels is None else int(labels.max()) + 1)
     if GUIDE_RADIUS == 0:
         full = memberships(_features(content), centres, lab_full)
         return Materials(centres, cs, m, full, groups)
