@@ -25,7 +25,8 @@ def _violation(t, c, groups):
     for q in range(len(t)):
         for p in range(len(t)):
             if q != p and groups[q] == groups[p]:
-                allowed = co.CHROMA_GAIN * np.linalg.norm(c[q] - c[p]) + co.CHROMA_SLACK
+                d = (c[q] - c[p]) * [co.LIGHTNESS_WEIGHT, 1, 1]
+                allowed = co.CHROMA_GAIN * np.linalg.norm(d) + co.CHROMA_SLACK
                 worst = max(worst, np.linalg.norm(t[q, 1:] - t[p, 1:]) - allowed)
     return worst
 
@@ -100,3 +101,16 @@ def test_labelled_regions_keep_their_own_grades():
     np.testing.assert_allclose(
         np.linalg.norm(a2[1:] - b2[1:]), np.linalg.norm(a[1:] - b[1:]), rtol=0.05
     )
+
+
+def test_lightness_differences_allow_less_toning_apart_than_chroma_differences():
+    mass = np.ones(2)
+    groups = np.zeros(2, int)
+    toned = np.array([[30.0, 0, 40], [70, 0, -40]])  # 80 apart in chroma
+    by_lightness = np.array([[30.0, 0, 0], [70, 0, 0]])  # 40 apart in lightness
+    t = co._project(toned, by_lightness, mass, groups)
+    allowed = co.CHROMA_GAIN * co.LIGHTNESS_WEIGHT * 40 + co.CHROMA_SLACK
+    assert allowed < 80 - 10
+    assert np.linalg.norm(t[0, 1:] - t[1, 1:]) < allowed + 0.05
+    by_chroma = np.array([[50.0, 0, 20], [50, 0, -20]])  # 40 apart in chroma: allowed 85
+    np.testing.assert_array_equal(co._project(toned, by_chroma, mass, groups), toned)

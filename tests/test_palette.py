@@ -161,3 +161,64 @@ def test_the_switch_reaches_the_transfer_from_the_cli_and_the_page(untrained, tm
         )
         assert np.abs(web - refs[match]).max() <= 1e-6
     assert np.abs(refs[True] - refs[False]).max() > 0.02
+
+
+def test_global_map_solves_the_ridge_normal_equations(monkeypatch):
+    import photostyle.palette as pa
+    from photostyle.palette import GLOBAL_RIDGE, global_map
+
+    rng = np.random.default_rng(3)
+    g = rng.random((3000, 3))
+    true = np.array([[0.9, 0.1, 0.0], [0.0, 1.1, 0.05], [0.1, 0.0, 0.7], [0.05, -0.02, 0.1]])
+    target = np.c_[g, np.ones(len(g))] @ true
+    w = rng.random(3000)
+    m = global_map(g, target, w)
+    # independent: the weighted least squares with the ridge rows appended (lstsq)
+    sw = np.sqrt(w / w.sum())[:, None]
+    ridge = np.sqrt(GLOBAL_RIDGE) * np.c_[np.eye(3), np.zeros(3)]
+    a = np.vstack([sw * np.c_[g, np.ones(len(g))], ridge])
+    b = np.vstack([sw * target, np.sqrt(GLOBAL_RIDGE) * np.eye(3)])
+    np.testing.assert_allclose(m, np.linalg.lstsq(a, b, rcond=None)[0], atol=1e-10)
+    # the ridge pulls the gains towards I: without it the noiseless fit finds the map
+    monkeypatch.setattr(pa, "GLOBAL_RIDGE", 1e-9)
+    np.testing.assert_allclose(global_map(g, target, w), true, atol=1e-6)
+
+
+def test_the_global_map_is_one_colour_function_composed_with_every_map():
+    from photostyle.palette import match_globally
+
+    c = scene(120, 160, seed=4)
+    m = content_materials(c)
+    maps = grade_maps(np.clip(c * 0.8 + 0.1, 0, 1), 0.2, m)  # a grade inside [0, 1]
+    style = np.clip(scene(100, 100, seed=5)[..., [2, 0, 1]] * 0.8 + 0.15, 0, 1)
+    out = match_globally(maps, style, m)
+    assert out.shape == maps.shape
+    graded = apply_field(c, m.full, maps).reshape(-1, 3).astype(np.float64)
+    after = apply_field(c, m.full, out).reshape(-1, 3).astype(np.float64)
+    # one affine function of the graded colour explains the change at every pixel that is
+    # not clipped (independent: least squares over the pixels)
+    inside = np.all((after > 1e-3) & (after < 1 - 1e-3), 1)
+    g1 = np.c_[graded, np.ones(len(graded))][inside]
+    fit = np.linalg.lstsq(g1, after[inside], rcond=None)[0]
+    assert np.abs(g1 @ fit - after[inside]).max() < 1e-4
+    assert np.abs(fit[:3] - np.eye(3)).max() + np.abs(fit[3]).max() > 0.02  # it did move
+    before_d, after_d = (
+        sliced_wasserstein_lab(x.reshape(c.shape).astype(np.float32), style)
+        for x in (graded, after)
+    )
+    assert after_d < before_d
+
+
+def test_the_global_map_per_label_leaves_a_label_without_partner_as_graded():
+    from photostyle.palette import match_globally
+
+    c = scene(120, 160, seed=4)
+    own = np.zeros((120, 160), int)
+    own[:, 80:] = 1  # label 1 has no partner region in the style
+    m = content_materials(c, own)
+    maps = grade_maps(c, 0.2, m)
+    style = np.clip(scene(100, 100, seed=5)[..., [2, 0, 1]] * 0.8 + 0.15, 0, 1)
+    out = match_globally(maps, style, m, (own, np.zeros((100, 100), int)))
+    partnered = m.groups == 0
+    np.testing.assert_allclose(out[~partnered], maps[~partnered], atol=1e-6)
+    assert np.abs(out[partnered] - maps[partnered]).max() > 0.02

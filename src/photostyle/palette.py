@@ -17,7 +17,18 @@ This stage closes that gap without painting:
    identity is applied to the content once: ``out = clip(field_g(c) + field_d(c) - c)``.
 
 With label maps each content label is matched to its partner region of the style, and a
-label without one is left as graded. Constants: ``docs/decisions.md``.
+label without one is left as graded.
+
+After :mod:`photostyle.coherence` has moved the materials' colours together, the stage ends
+with one global colour map (:func:`match_globally`): the final graded colours ``g`` are
+matched by IDT again, ``T(g)``, and one affine map ``M`` of the colour (3x3 and an offset)
+is fitted by least squares to ``T(g)``, pulled towards the identity by ``GLOBAL_RIDGE``::
+
+    M = argmin_M  sum_x |[g(x), 1] M - T(g(x))|^2 / N  +  GLOBAL_RIDGE |M_A - I|^2
+
+and composed with every map of the field (per label group with labels). One function of the
+colour for the whole photo cannot split a material, and it gives back the style's colours
+that the per-material bound took away. Constants: ``docs/decisions.md``.
 """
 
 from __future__ import annotations
@@ -31,6 +42,11 @@ MATCH_ITERATIONS = 10
 MATCH_QUANTILES = 256
 #: Fewest pixels of a style region that a content label is matched to.
 MIN_REGION_PIXELS = 64
+#: Ridge of the global colour map's gains towards the identity (RGB second-moment units).
+GLOBAL_RIDGE = 0.1
+#: One pixel in ``GLOBAL_STRIDE`` (of the fit size, raster order) fits the global map: its
+#: 12 numbers and the transfer's quantiles need few, and the transfer is the cost.
+GLOBAL_STRIDE = 4
 
 
 def sliced_transfer(x: np.ndarray, y: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -105,17 +121,77 @@ def match_palette(
     content (:func:`~photostyle.grade.apply_field`) grades and matches. ``labels``: the
     content's and the style's int label maps (any sizes) or None. Returns the summed field."""
     from photostyle.grade import IDENTITY, apply_field, fit_field, node_spacing
-    from photostyle.imaging.resize import resize
-    from photostyle.materials import fit_shape, fit_size
+    from photostyle.materials import fit_size
 
     cs = materials.content_small
-    if labels is not None:
-        labels = (
-            resize(labels[0], cs.shape[:2], "nearest"),
-            resize(labels[1], fit_shape(style.shape), "nearest"),
-        )
+    labels = _fit_labels(labels, cs, style)
     d = displacement(apply_field(cs, materials.small, maps), fit_size(style), labels)
     # fit_field pulls gains towards the identity; fitted to ``content + d`` it pulls the
     # displacement's own gains towards 0, and subtracting the identity leaves the shift
     shift = fit_field(cs, cs + d, materials.small, node_spacing(locality), MATCH_RIDGE)
     return maps + shift - IDENTITY
+
+
+def _fit_labels(
+    labels: tuple[np.ndarray, np.ndarray] | None, content_small: np.ndarray, style: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The label maps (content, style; any sizes) at the fit sizes of the content
+    (``content_small``'s) and of ``style`` (nearest), or None."""
+    if labels is None:
+        return None
+    from photostyle.imaging.resize import resize
+    from photostyle.materials import fit_shape
+
+    return (
+        resize(labels[0], content_small.shape[:2], "nearest"),
+        resize(labels[1], fit_shape(style.shape), "nearest"),
+    )
+
+
+def global_map(graded: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The ``4 x 3`` affine colour map ``[A; b]`` (``out = [g, 1] @ M``) minimising
+    ``sum w |[g, 1] M - target|^2 / sum w + GLOBAL_RIDGE |A - I|^2`` over the colours
+    ``graded`` and ``target`` (``N x 3``) with weights ``weight`` (``N``)."""
+    from photostyle.grade import IDENTITY
+
+    g1 = np.concatenate([graded, np.ones((len(graded), 1))], 1).astype(np.float64)
+    w = weight.astype(np.float64)[:, None] / max(float(weight.sum()), 1e-12)
+    reg = GLOBAL_RIDGE * np.diag([1.0, 1.0, 1.0, 0.0])
+    lhs = g1.T @ (w * g1) + reg
+    return np.linalg.solve(lhs, g1.T @ (w * target.astype(np.float64)) + reg @ IDENTITY)
+
+
+def match_globally(
+    maps: np.ndarray,
+    style: np.ndarray,
+    materials: object,
+    labels: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The field ``maps`` (``K x Gy x Gx x 4 x 3`` on ``materials``) composed with one global
+    colour map (:func:`global_map`, module docstring) that moves the graded content towards
+    ``style``'s colours (``h x w x 3`` float32 in [0, 1], any size); with ``labels`` (the
+    content's and the style's int maps, any sizes) one map per label group, fitted on its
+    materials' memberships and matched to its partner region. Returns the composed field:
+    ``A' = A M_A``, ``b' = b M_A + M_b`` per node."""
+    from photostyle.grade import apply_field
+    from photostyle.materials import fit_size
+
+    cs = materials.content_small
+    labels = _fit_labels(labels, cs, style)
+    n = GLOBAL_STRIDE
+    graded = apply_field(cs, materials.small, maps)
+    s = fit_size(style)
+    if labels is None:
+        g = graded.reshape(-1, 3)[::n]
+        d = sliced_transfer(g, s.reshape(-1, 3)[::n]) - g
+    else:  # the whole fit size: label regions are matched to their partners one by one
+        d = displacement(graded, s, labels).reshape(-1, 3)[::n]
+        g = graded.reshape(-1, 3)[::n]
+    out = maps.copy()
+    memberships = materials.small.reshape(len(maps), -1)[:, ::n]
+    for group in np.unique(materials.groups):
+        own = materials.groups == group
+        m = global_map(g, g + d, memberships[own].sum(0))
+        out[own, ..., :3, :] = maps[own, ..., :3, :] @ m[:3]
+        out[own, ..., 3, :] = maps[own, ..., 3, :] @ m[:3] + m[3]
+    return out

@@ -164,7 +164,8 @@ def grade(
     space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
     colours (:mod:`photostyle.palette`, ``options.palette_match``; per labelled region with
     ``options.region_stats``), with the materials' graded colours kept alike where the
-    content's are alike (:mod:`photostyle.coherence`), then re-fitted
+    content's are alike (:mod:`photostyle.coherence`) and one global colour map towards the
+    style on top (:func:`photostyle.palette.match_globally`), then re-fitted
     with the working size's noise bound ``limit``
     (:class:`~photostyle.smoothing.noise.NoiseLimit`, or None): a field fitted at a coarse
     scale gives the content's fine noise the gain of its material, and a flat sky stretched
@@ -181,13 +182,17 @@ def grade(
     progress("fitting the colour grade")
     materials = materials or grade_materials(content, labels)
     maps = grade_maps(result, options.locality, materials)
+    regions = labels if options.region_stats else None  # per region, like the colour fix
     if options.palette_match:
         from photostyle.palette import match_palette
 
         progress("matching the style's palette")
-        regions = labels if options.region_stats else None  # per region, like the colour fix
         maps = match_palette(maps, style, options.locality, materials, regions)
     maps = cohere(maps, materials)
+    if options.palette_match:
+        from photostyle.palette import match_globally
+
+        maps = match_globally(maps, style, materials, regions)
     graded = apply_field(content, materials.full, maps)
     # the graded result is a smooth field of the content: its re-fit's coefficients may come
     # from half the size from radius 4 on (working sizes from about 0.55 MP; the quality sets
