@@ -60,7 +60,11 @@ def test_colour_fix_moves_colours_towards_style(untrained, rng, smoothing):
     c = (0.3 + 0.4 * grad * np.array([1.0, 0.8, 0.6], np.float32)).repeat(40, 0)
     c = np.clip(c + 0.02 * rng.standard_normal(c.shape), 0, 1).astype(np.float32)
     s = np.clip(rng.normal([0.8, 0.4, 0.1], 0.05, (50, 30, 3)), 0, 1).astype(np.float32)
-    opts = Opts(smoothing=smoothing, max_side=32, work_mp=0, detail_match=False)
+    # without the palette match, which moves both results to the style's colours after the
+    # grade (its global map takes them within 0.005 of the style's mean either way)
+    opts = Opts(
+        smoothing=smoothing, max_side=32, work_mp=0, detail_match=False, palette_match=False
+    )
     plain = pipeline.transfer(c, s, opts.replace(colour_fix=False), model=untrained).image
     fixed = pipeline.transfer(c, s, opts, model=untrained).image
     assert fixed.shape == c.shape and 0 <= fixed.min() and fixed.max() <= 1

@@ -59,15 +59,30 @@ def _tent(n_px: int, nodes: int) -> np.ndarray:
     return w
 
 
+def grid_shape(h: int, w: int, spacing: float) -> tuple[int, int]:
+    """Nodes ``(Gy, Gx)`` of a field with node ``spacing`` (a fraction of the long side) on
+    an ``h x w`` image: at least two per axis."""
+    return (
+        max(2, round(h / (spacing * max(h, w))) + 1),
+        max(2, round(w / (spacing * max(h, w))) + 1),
+    )
+
+
 def fit_field(
-    content: np.ndarray, result: np.ndarray, m: np.ndarray, spacing: float, ridge: float = RIDGE
+    content: np.ndarray,
+    result: np.ndarray,
+    m: np.ndarray,
+    spacing: float,
+    ridge: float = RIDGE,
+    grid: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """Affine maps ``K x Gy x Gx x 4 x 3`` (``[A; b]``: ``out = [c, 1] @ map``) fitted to
     ``result`` on ``content`` (both ``H x W x 3``) with memberships ``m`` (``K x H x W``);
-    ``ridge`` pulls each material's global map towards the identity."""
+    ``ridge`` pulls each material's global map towards the identity. ``grid``: the nodes
+    ``(Gy, Gx)`` (default :func:`grid_shape`), so that a fit on a subsample of an image's
+    pixels gives that image's field."""
     h, w = content.shape[:2]
-    gy = max(2, round(h / (spacing * max(h, w))) + 1)
-    gx = max(2, round(w / (spacing * max(h, w))) + 1)
+    gy, gx = grid or grid_shape(h, w, spacing)
     ty, tx = _tent(h, gy), _tent(w, gx)
     c1 = np.concatenate([content, np.ones((h, w, 1), content.dtype)], 2).astype(np.float64)
     r = result.astype(np.float64)

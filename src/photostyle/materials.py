@@ -25,6 +25,9 @@ from photostyle.imaging.colourspace import rgb_to_lab
 MATERIALS = 8
 #: Lloyd iterations of the clustering (:func:`cluster`).
 KMEANS_ITER = 30
+#: The clustering sees every ``KMEANS_STRIDE``-th row and column of the fit size (its
+#: centres are means; the memberships are then computed for every pixel).
+KMEANS_STRIDE = 2
 #: Lab units that the long side of the photo weighs in the clustering.
 POSITION_WEIGHT = 20.0
 #: Softness of the memberships, in Lab units.
@@ -186,7 +189,8 @@ def content_materials(content: np.ndarray, labels: np.ndarray | None = None) -> 
         labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
     ls = None if labels is None else resize(labels, small, "nearest")
     fs = _features(cs)
-    centres = cluster(fs, ls)
+    sub = (slice(None, None, KMEANS_STRIDE),) * 2
+    centres = cluster(fs[sub], None if ls is None else ls[sub])
     lab_full = None if labels is None else resize(labels, content.shape[:2], "nearest")
     m = memberships(fs, centres, ls)
     k = len(centres)

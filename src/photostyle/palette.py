@@ -5,8 +5,10 @@ per-material affine maps; a least-squares fit keeps what the result does to each
 not all of its spread, so the grade ends further from the style's colours than the result.
 This stage closes that gap without painting:
 
-1. the graded result ``g`` and the style, both at the grade's fit size, are matched by Pitie
-   et al.'s iterative distribution transfer (IDT, CVIU 2007; here without regraining):
+1. the graded result ``g`` and the style, both at the grade's fit size (every
+   ``MATCH_STRIDE``-th row and column when that leaves ``MIN_SAMPLE`` pixels), are matched
+   by Pitie et al.'s iterative distribution transfer (IDT, CVIU 2007; here without
+   regraining):
    ``T = sliced_transfer(g, style)``, whose Lab distribution is the style's;
 2. the displacement ``D = T - g`` is not applied per pixel (it would bend each material's
    colours and amplify grain) but fitted like the grade, by a field of affine maps of the
@@ -42,10 +44,19 @@ MATCH_ITERATIONS = 10
 MATCH_QUANTILES = 256
 #: Fewest pixels of a style region that a content label is matched to.
 MIN_REGION_PIXELS = 64
+#: The match's transfer and fit see every ``MATCH_STRIDE``-th row and column of the fit size
+#: (graded content, memberships, style): the field it fits is coarse, and the transfer's
+#: interpolation of every pixel was its cost.
+MATCH_STRIDE = 2
+#: Fewest pixels a subsample keeps (else all pixels are used): on a small image the
+#: transfer's 256 quantiles would rest on a pixel or two each, and a change of 1e-5 in the
+#: input (another thread count's summation order) would move the result by 1e-3.
+MIN_SAMPLE = 8192
 #: Ridge of the global colour map's gains towards the identity (RGB second-moment units).
 GLOBAL_RIDGE = 0.1
-#: One pixel in ``GLOBAL_STRIDE`` (of the fit size, raster order) fits the global map: its
-#: 12 numbers and the transfer's quantiles need few, and the transfer is the cost.
+#: One pixel in ``GLOBAL_STRIDE`` (of the fit size, raster order; when that leaves
+#: ``MIN_SAMPLE``) fits the global map: its 12 numbers and the transfer's quantiles need
+#: few, and the transfer is the cost.
 GLOBAL_STRIDE = 4
 
 
@@ -123,12 +134,20 @@ def match_palette(
     from photostyle.grade import IDENTITY, apply_field, fit_field, node_spacing
     from photostyle.materials import fit_size
 
-    cs = materials.content_small
-    labels = _fit_labels(labels, cs, style)
-    d = displacement(apply_field(cs, materials.small, maps), fit_size(style), labels)
+    h, w = materials.content_small.shape[:2]
+    step = MATCH_STRIDE if (h // MATCH_STRIDE) * (w // MATCH_STRIDE) >= MIN_SAMPLE else 1
+    sub = (slice(None, None, step),) * 2
+    cs = materials.content_small[sub]
+    labels = _fit_labels(labels, materials.content_small, style)
+    if labels is not None:
+        labels = (labels[0][sub], labels[1][sub])
+    graded = apply_field(materials.content_small, materials.small, maps)[sub]
+    d = displacement(graded, fit_size(style)[sub], labels)
     # fit_field pulls gains towards the identity; fitted to ``content + d`` it pulls the
     # displacement's own gains towards 0, and subtracting the identity leaves the shift
-    shift = fit_field(cs, cs + d, materials.small, node_spacing(locality), MATCH_RIDGE)
+    small = materials.small[:, sub[0], sub[1]]
+    spacing = node_spacing(locality)
+    shift = fit_field(cs, cs + d, small, spacing, MATCH_RIDGE, grid=maps.shape[1:3])
     return maps + shift - IDENTITY
 
 
@@ -178,8 +197,8 @@ def match_globally(
 
     cs = materials.content_small
     labels = _fit_labels(labels, cs, style)
-    n = GLOBAL_STRIDE
     graded = apply_field(cs, materials.small, maps)
+    n = GLOBAL_STRIDE if graded[..., 0].size // GLOBAL_STRIDE >= MIN_SAMPLE else 1
     s = fit_size(style)
     if labels is None:
         g = graded.reshape(-1, 3)[::n]

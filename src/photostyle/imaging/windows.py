@@ -26,14 +26,21 @@ def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
     h, w = x.shape[-2:]
 
     def csum(t: torch.Tensor, dim: int, n: int) -> torch.Tensor:
-        # cumulative sums padded with r + 1 zeros before and r copies of the total after:
-        # window i spans padded positions i .. i + 2r + 1, clipped at the border by the pads
+        # window i sums positions i - r .. i + r clipped to 0 .. n - 1: the cumulative sum at
+        # its upper end, c[min(i + r, n - 1)], less the one before its lower end, c[i - r - 1]
+        # where that exists (a copy and a subtraction of slices, no padded copy)
         c = torch.cumsum(t, dim=dim)
-        zeros = torch.zeros_like(c.narrow(dim, 0, 1)).expand_as(c.narrow(dim, 0, 1))
-        last = c.narrow(dim, n - 1, 1)
-        pads = [zeros] * (r + 1) + [c] + [last] * r
-        c = torch.cat(pads, dim=dim)
-        return c.narrow(dim, 2 * r + 1, n) - c.narrow(dim, 0, n)
+        out = torch.empty_like(c)
+        k = max(n - r, 0)  # windows whose upper end is inside
+        if k:
+            out.narrow(dim, 0, k).copy_(c.narrow(dim, r, k))
+        out.narrow(dim, k, n - k).copy_(
+            c.narrow(dim, n - 1, 1).expand_as(out.narrow(dim, k, n - k))
+        )
+        m = n - r - 1  # windows whose lower end is past the first position
+        if m > 0:
+            out.narrow(dim, r + 1, m).sub_(c.narrow(dim, 0, m))
+        return out
 
     def count(n: int) -> torch.Tensor:  # pixels of each window along one axis
         idx = torch.arange(n, device=x.device)

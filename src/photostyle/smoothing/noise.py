@@ -77,7 +77,9 @@ def gain_limit(variance: float, factor: float, max_gain: float):  # noqa: ANN201
 
     def limit(a: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         allowed = max_gain * torch.sqrt(1 + v.clamp_min(0) * scale)
-        norm = torch.linalg.vector_norm(a, dim=(0, 1)) / np.sqrt(3)
+        # the Frobenius norm over the 3 x 3 matrix of each window: a sum of squares over the
+        # leading axis (torch.linalg.vector_norm over dims (0, 1) was 50x slower on CPU)
+        norm = a.reshape(9, *a.shape[2:]).square().sum(0).sqrt_() / np.sqrt(3)
         return a * (allowed / norm.clamp_min(1e-12)).clamp_(max=1.0)
 
     return limit
