@@ -222,3 +222,18 @@ def test_the_global_map_per_label_leaves_a_label_without_partner_as_graded():
     partnered = m.groups == 0
     np.testing.assert_allclose(out[~partnered], maps[~partnered], atol=1e-6)
     assert np.abs(out[partnered] - maps[partnered]).max() > 0.02
+
+
+def test_the_match_subsamples_only_while_content_and_style_keep_enough_pixels(monkeypatch):
+    import photostyle.palette as pa
+
+    c = scene(171, 256, seed=6)  # at the fit size: 128 x 86 pixels at stride 2
+    m = content_materials(c)
+    maps = grade_maps(c, 0.2, m)
+    styles = {n: scene(n, n, seed=7, palette="dusk") for n in (60, 256)}
+    strided = {n: match_palette(maps, s, 0.2, m) for n, s in styles.items()}
+    monkeypatch.setattr(pa, "MATCH_STRIDE", 1)
+    whole = {n: match_palette(maps, s, 0.2, m) for n, s in styles.items()}
+    # a small style (30 x 30 at stride 2) turns the subsample off for both images
+    np.testing.assert_array_equal(strided[60], whole[60])
+    assert np.abs(strided[256] - whole[256]).max() > 1e-6  # a large one keeps it

@@ -6,8 +6,8 @@ not all of its spread, so the grade ends further from the style's colours than t
 This stage closes that gap without painting:
 
 1. the graded result ``g`` and the style, both at the grade's fit size (every
-   ``MATCH_STRIDE``-th row and column when that leaves ``MIN_SAMPLE`` pixels), are matched
-   by Pitie et al.'s iterative distribution transfer (IDT, CVIU 2007; here without
+   ``MATCH_STRIDE``-th row and column when that leaves ``MIN_SAMPLE`` pixels of each), are
+   matched by Pitie et al.'s iterative distribution transfer (IDT, CVIU 2007; here without
    regraining):
    ``T = sliced_transfer(g, style)``, whose Lab distribution is the style's;
 2. the displacement ``D = T - g`` is not applied per pixel (it would bend each material's
@@ -48,10 +48,10 @@ MIN_REGION_PIXELS = 64
 #: (graded content, memberships, style): the field it fits is coarse, and the transfer's
 #: interpolation of every pixel was its cost.
 MATCH_STRIDE = 2
-#: Fewest pixels a subsample keeps (else all pixels are used): on a small image the
-#: transfer's 256 quantiles would rest on a pixel or two each, and a change of 3e-5 in the
-#: input (another thread count's summation order) moved the result by 4e-4 (measured on a
-#: 40 x 56 noise image).
+#: Fewest pixels a subsample keeps of the content and of the style (else all pixels of both
+#: are used): on a small image the transfer's 256 quantiles would rest on a pixel or two
+#: each, and a change of 3e-5 in the input (another thread count's summation order) moved
+#: the result by 4e-4 (measured on a 40 x 56 noise image).
 MIN_SAMPLE = 8192
 #: Ridge of the global colour map's gains towards the identity (RGB second-moment units).
 GLOBAL_RIDGE = 0.1
@@ -135,21 +135,27 @@ def match_palette(
     from photostyle.grade import IDENTITY, apply_field, fit_field, node_spacing
     from photostyle.materials import fit_size
 
-    h, w = materials.content_small.shape[:2]
-    step = MATCH_STRIDE if (h // MATCH_STRIDE) * (w // MATCH_STRIDE) >= MIN_SAMPLE else 1
-    sub = (slice(None, None, step),) * 2
-    cs = materials.content_small[sub]
-    labels = _fit_labels(labels, materials.content_small, style)
+    content, s = materials.content_small, fit_size(style)
+    kept = [(a.shape[0] // MATCH_STRIDE) * (a.shape[1] // MATCH_STRIDE) for a in (content, s)]
+    sub = (slice(None, None, _step(MATCH_STRIDE, kept)),) * 2
+    cs = content[sub]
+    labels = _fit_labels(labels, content, style)
     if labels is not None:
         labels = (labels[0][sub], labels[1][sub])
-    graded = apply_field(materials.content_small, materials.small, maps)[sub]
-    d = displacement(graded, fit_size(style)[sub], labels)
+    graded = apply_field(content, materials.small, maps)[sub]
+    d = displacement(graded, s[sub], labels)
     # fit_field pulls gains towards the identity; fitted to ``content + d`` it pulls the
     # displacement's own gains towards 0, and subtracting the identity leaves the shift
     small = materials.small[:, sub[0], sub[1]]
     spacing = node_spacing(locality)
     shift = fit_field(cs, cs + d, small, spacing, MATCH_RIDGE, grid=maps.shape[1:3])
     return maps + shift - IDENTITY
+
+
+def _step(stride: int, kept: list[int]) -> int:
+    """``stride``, or 1 where a subsample at it would keep fewer than ``MIN_SAMPLE`` pixels of
+    one of the images matched (``kept``: each image's pixel count at that stride)."""
+    return stride if min(kept) >= MIN_SAMPLE else 1
 
 
 def _fit_labels(
@@ -199,8 +205,8 @@ def match_globally(
     cs = materials.content_small
     labels = _fit_labels(labels, cs, style)
     graded = apply_field(cs, materials.small, maps)
-    n = GLOBAL_STRIDE if graded[..., 0].size // GLOBAL_STRIDE >= MIN_SAMPLE else 1
     s = fit_size(style)
+    n = _step(GLOBAL_STRIDE, [a[..., 0].size // GLOBAL_STRIDE for a in (graded, s)])
     if labels is None:
         g = graded.reshape(-1, 3)[::n]
         d = sliced_transfer(g, s.reshape(-1, 3)[::n]) - g
