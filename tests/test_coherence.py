@@ -1,11 +1,13 @@
 """Coherence of the grade across materials (photostyle.coherence): alike stays alike."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from photostyle import coherence as co
 from photostyle.grade import IDENTITY, apply_field
-from photostyle.imaging.colourspace import lab_to_rgb, rgb_to_lab
+from photostyle.imaging.colourspace import lab_jacobian, lab_to_rgb, rgb_to_lab
 from photostyle.materials import content_materials
 
 
@@ -114,3 +116,86 @@ def test_lightness_differences_allow_less_toning_apart_than_chroma_differences()
     assert np.linalg.norm(t[0, 1:] - t[1, 1:]) < allowed + 0.05
     by_chroma = np.array([[50.0, 0, 20], [50, 0, -20]])  # 40 apart in chroma: allowed 85
     np.testing.assert_array_equal(co._project(toned, by_chroma, mass, groups), toned)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lab_jacobian_matches_finite_differences_of_rgb_to_lab(seed):
+    rgb = np.random.default_rng(seed).uniform(0.08, 0.95, (200, 3))
+    step = 1e-3
+    numeric = np.stack(
+        [
+            (
+                rgb_to_lab(rgb + step * np.eye(3)[i]).astype(np.float64)
+                - rgb_to_lab(rgb - step * np.eye(3)[i]).astype(np.float64)
+            )
+            / (2 * step)
+            for i in range(3)
+        ],
+        -1,
+    )
+    np.testing.assert_allclose(lab_jacobian(rgb), numeric, rtol=2e-3, atol=0.05)
+
+
+def _one_material_toned_two_ways(lightness=0.0):
+    """A noisy grey that is one material over the whole photo, whose field tones the left
+    nodes blue and the right nodes yellow (and, with ``lightness``, the left darker)."""
+    c = np.full((64, 192, 3), 0.5, np.float32)
+    c += np.random.default_rng(2).normal(0, 0.02, c.shape).astype(np.float32)
+    m = SimpleNamespace(content_small=np.clip(c, 0, 1), small=np.ones((1, 64, 192), np.float32))
+    maps = np.broadcast_to(IDENTITY, (1, 2, 4, 4, 3)).copy()
+    maps[:, :, :2, 3, :] += [-0.1 - lightness, -0.05 - lightness, 0.2 - lightness]
+    maps[:, :, 2:, 3, :] += [0.15, 0.1, -0.15]
+    return m, maps
+
+
+def _node_spreads(m, maps):
+    """Per material and node, the RMS chroma (a, b) distance between the node's map and the
+    material's mass-weighted mean map over the node's pixels, computed pixel by pixel in Lab
+    (the tent and membership weights of the field)."""
+    from photostyle.grade import _tent
+
+    cs = m.content_small.astype(np.float64)
+    h, w = cs.shape[:2]
+    k, gy, gx = maps.shape[:3]
+    wy, wx = _tent(h, gy), _tent(w, gx)
+    c1 = np.concatenate([cs, np.ones((h, w, 1))], 2).reshape(-1, 3 + 1)
+    out = np.zeros((k, gy, gx))
+    for q in range(k):
+        weight = wy[:, None, :, None] * wx[None, :, None, :] * m.small[q][None, None]
+        mass = weight.sum((2, 3))
+        mean_map = (mass[..., None, None] * maps[q]).sum((0, 1)) / mass.sum()
+        ref = rgb_to_lab(np.clip(c1 @ mean_map, 0, 1)).astype(np.float64)
+        for i in range(gy):
+            for j in range(gx):
+                lab = rgb_to_lab(np.clip(c1 @ maps[q, i, j], 0, 1)).astype(np.float64)
+                d2 = ((lab - ref)[:, 1:] ** 2).sum(1)
+                out[q, i, j] = np.sqrt((weight[i, j].ravel() * d2).sum() / mass[i, j])
+    return out
+
+
+def test_one_material_is_toned_alike_across_the_photo_and_keeps_its_local_lightness():
+    m, maps = _one_material_toned_two_ways(lightness=0.1)
+    spread = _node_spreads(m, maps).max()
+    assert spread > 5 * co.SPREAD_SLACK
+    out = co.even_out(maps, m)
+    # the bound is met on the Lab Jacobian's linearization at each node's mean colour; pixel
+    # by pixel, and from the new mean map, deviations this large (0.25 in RGB) keep more
+    assert _node_spreads(m, out).max() < min(3 * co.SPREAD_SLACK, spread / 3)
+    lab = rgb_to_lab(apply_field(m.content_small, m.small, out))
+    before = rgb_to_lab(apply_field(m.content_small, m.small, maps))
+    half = lab.shape[1] // 2
+    left, right = lab[:, : half // 2].reshape(-1, 3), lab[:, -half // 2 :].reshape(-1, 3)
+    l0, r0 = before[:, : half // 2].reshape(-1, 3), before[:, -half // 2 :].reshape(-1, 3)
+    assert np.linalg.norm(left.mean(0)[1:] - right.mean(0)[1:]) < 2.5 * co.SPREAD_SLACK
+    assert np.linalg.norm(l0.mean(0)[1:] - r0.mean(0)[1:]) > 35
+    # the left half stays darker by about as much as the field made it (lightness kept)
+    np.testing.assert_allclose(
+        right.mean(0)[0] - left.mean(0)[0], r0.mean(0)[0] - l0.mean(0)[0], rtol=0.15
+    )
+
+
+def test_a_field_within_the_spread_slack_is_returned_unchanged():
+    m, maps = _one_material_toned_two_ways()
+    maps[..., 3, :] = IDENTITY[3] + 0.001 * np.arange(4)[None, None, :, None]
+    assert _node_spreads(m, maps).max() < co.SPREAD_SLACK
+    assert co.even_out(maps, m) is maps

@@ -83,16 +83,7 @@ def fit_field(
     pixels gives that image's field."""
     h, w = content.shape[:2]
     gy, gx = grid or grid_shape(h, w, spacing)
-    ty, tx = _tent(h, gy), _tent(w, gx)
-    c1 = np.concatenate([content, np.ones((h, w, 1), content.dtype)], 2).astype(np.float64)
-    r = result.astype(np.float64)
-    # moments per material and node: sum over pixels of tent(y) tent(x) m c c^T (and c r^T),
-    # all materials at once, the x axis contracted first
-    cc = c1[..., :, None] * c1[..., None, :]  # H x W x 4 x 4
-    cr = c1[..., :, None] * r[..., None, :]  # H x W x 4 x 3
-    outer = np.concatenate([cc.reshape(h, w, 16), cr.reshape(h, w, 12)], 2)
-    moments = np.einsum("xw,khw,hwc->khxc", tx, m, outer, optimize=True)
-    moments = np.einsum("yh,khxc->kyxc", ty, moments, optimize=True)
+    moments = node_moments(content, m, (gy, gx), result)
     k = len(m)
     maps = np.empty((k, gy, gx, 4, 3))
     eye = np.diag([1.0, 1.0, 1.0, 0.0])
@@ -110,6 +101,25 @@ def fit_field(
         rhs = scr + prior * (gcc / n) @ glob + prior * ridge * glob
         maps[q] = np.linalg.solve(lhs, rhs)
     return maps
+
+
+def node_moments(
+    content: np.ndarray, m: np.ndarray, grid: tuple[int, int], result: np.ndarray | None = None
+) -> np.ndarray:
+    """Per material and node of a ``grid`` ``(Gy, Gx)``, the sums over pixels of
+    ``tent_y tent_x m_k [c, 1] [c, 1]^T`` (16 values) and, with ``result``, of
+    ``tent_y tent_x m_k [c, 1] r^T`` (12 more): ``K x Gy x Gx x 16`` (or ``x 28``) float64,
+    for ``content`` and ``result`` ``H x W x 3`` and memberships ``m`` ``K x H x W``."""
+    h, w = content.shape[:2]
+    ty, tx = _tent(h, grid[0]), _tent(w, grid[1])
+    c1 = np.concatenate([content, np.ones((h, w, 1), content.dtype)], 2).astype(np.float64)
+    outer = (c1[..., :, None] * c1[..., None, :]).reshape(h, w, 16)  # c c^T
+    if result is not None:
+        cr = c1[..., :, None] * result.astype(np.float64)[..., None, :]  # c r^T
+        outer = np.concatenate([outer, cr.reshape(h, w, 12)], 2)
+    # all materials at once, the x axis contracted first
+    moments = np.einsum("xw,khw,hwc->khxc", tx, m, outer, optimize=True)
+    return np.einsum("yh,khxc->kyxc", ty, moments, optimize=True)
 
 
 def apply_field(content: np.ndarray, m: np.ndarray, maps: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ MATCH_STRIDE = 2
 #: the result by 4e-4 (measured on a 40 x 56 noise image).
 MIN_SAMPLE = 8192
 #: Ridge of the global colour map's gains towards the identity (RGB second-moment units).
-GLOBAL_RIDGE = 0.1
+GLOBAL_RIDGE = 0.05
 #: One pixel in ``GLOBAL_STRIDE`` (of the fit size, raster order; when that leaves
 #: ``MIN_SAMPLE``) fits the global map: its 12 numbers and the transfer's quantiles need
 #: few, and the transfer is the cost.

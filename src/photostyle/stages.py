@@ -164,9 +164,10 @@ def grade(
     space (:mod:`photostyle.grade`, ``options.locality``), then moved towards the style's
     colours (:mod:`photostyle.palette`, ``options.palette_match``; per labelled region with
     ``options.region_stats``), with the materials' graded colours kept alike where the
-    content's are alike (:mod:`photostyle.coherence`) and one global colour map towards the
-    style on top (:func:`photostyle.palette.match_globally`), then re-fitted
-    with the working size's noise bound ``limit``
+    content's are alike and each material toned alike across the photo
+    (:mod:`photostyle.coherence`), and one global colour map towards the style on top
+    (:func:`photostyle.palette.match_globally`), then re-fitted with the working size's
+    noise bound ``limit``
     (:class:`~photostyle.smoothing.noise.NoiseLimit`, or None): a field fitted at a coarse
     scale gives the content's fine noise the gain of its material, and a flat sky stretched
     by the style would show it as grain. ``result`` itself at locality 1 (bounded already).
@@ -176,7 +177,7 @@ def grade(
     already computed. Returns ``h x w x 3`` float32."""
     if options.locality >= 1.0:
         return result
-    from photostyle.coherence import cohere
+    from photostyle.coherence import cohere, even_out
     from photostyle.grade import apply_field, grade_maps
 
     progress("fitting the colour grade")
@@ -188,7 +189,7 @@ def grade(
 
         progress("matching the style's palette")
         maps = match_palette(maps, style, options.locality, materials, regions)
-    maps = cohere(maps, materials)
+    maps = even_out(cohere(maps, materials), materials)
     if options.palette_match:
         from photostyle.palette import match_globally
 

@@ -43,6 +43,24 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     return lab.astype(np.float32)
 
 
+#: Lab from the cube-rooted ``f(X), f(Y), f(Z)`` of :func:`rgb_to_lab`.
+_F_TO_LAB = np.array([[0.0, 116.0, 0.0], [500.0, -500.0, 0.0], [0.0, 200.0, -200.0]])
+
+
+def lab_jacobian(rgb: np.ndarray) -> np.ndarray:
+    """``d Lab / d rgb`` of :func:`rgb_to_lab` at sRGB colours ``rgb`` (``... x 3``, clipped to
+    [1e-4, 1] so that the sRGB toe stays differentiable): ``... x 3 x 3`` float64, row = Lab
+    channel, column = RGB channel. The chain rule through the tone curve, the XYZ matrix and
+    the cube root (or its linear toe), exactly."""
+    v = np.clip(np.asarray(rgb, np.float64), 1e-4, 1.0)
+    toe = v <= 0.04045
+    dlin = np.where(toe, 1 / 12.92, 2.4 / 1.055 * ((v + 0.055) / 1.055) ** 1.4)
+    to_xyz = SRGB_TO_XYZ / D65_XYZ[:, None]
+    xyz = srgb_decode(v) @ to_xyz.T
+    df = np.where(xyz > 0.008856, np.cbrt(np.maximum(xyz, 1e-12)) ** -2 / 3, 7.787)
+    return _F_TO_LAB @ (df[..., :, None] * to_xyz * dlin[..., None, :])
+
+
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     """CIE Lab (D65) ``... x 3`` -> sRGB-encoded, float64 clipped to [0, 1]: the inverse of
     :func:`rgb_to_lab` (its cube root and linear toe inverted at the same threshold)."""
