@@ -179,8 +179,8 @@ def test_one_material_is_toned_alike_across_the_photo_and_keeps_its_local_lightn
     assert spread > 5 * co.SPREAD_SLACK
     out = co.even_out(maps, m)
     # the bound is met on the Lab Jacobian's linearization at each node's mean colour; pixel
-    # by pixel, and from the new mean map, deviations this large (0.25 in RGB) keep more
-    assert _node_spreads(m, out).max() < min(3 * co.SPREAD_SLACK, spread / 3)
+    # by pixel, and from the new mean map, a little more remains
+    assert _node_spreads(m, out).max() < 1.2 * co.SPREAD_SLACK
     lab = rgb_to_lab(apply_field(m.content_small, m.small, out))
     before = rgb_to_lab(apply_field(m.content_small, m.small, maps))
     half = lab.shape[1] // 2
