@@ -139,7 +139,11 @@ def even_out(maps: np.ndarray, materials: object) -> np.ndarray:
     t = np.minimum(1.0, SPREAD_SLACK / np.maximum(np.sqrt(np.maximum(spread2, 0.0)), 1e-12))
     if np.all(t >= 1.0):
         return maps
-    scale = np.ones(t.shape + (3,))
-    scale[..., 1:] = t[..., None]
-    keep = np.swapaxes(jac, -1, -2) @ (scale[..., :, None] * np.linalg.inv(jac).swapaxes(-1, -2))
-    return mean_map[:, None, None] + dev @ keep
+    over = t < 1.0  # only these nodes change: the others keep their maps exactly
+    scale = np.ones((int(over.sum()), 3))
+    scale[:, 1:] = t[over][:, None]
+    j = jac[over]
+    keep = np.swapaxes(j, -1, -2) @ (scale[..., :, None] * np.linalg.inv(j).swapaxes(-1, -2))
+    out = maps.copy()
+    out[over] = np.broadcast_to(mean_map[:, None, None], maps.shape)[over] + dev[over] @ keep
+    return out
