@@ -15,11 +15,17 @@ SRGB_TO_XYZ = np.array(
 )
 #: The D65 white point in XYZ (Y = 1).
 D65_XYZ = np.array([0.95047, 1.0, 1.08883])
+#: Encoded value below which the sRGB tone curve is linear (its toe).
+SRGB_TOE = 0.04045
+#: CIE Lab: the relative XYZ below which the cube root is replaced by the line
+#: ``LAB_SLOPE t + 16 / 116`` (the 1976 constants as rounded in common use).
+LAB_EPSILON = 0.008856
+LAB_SLOPE = 7.787
 
 
 def srgb_decode(v: np.ndarray) -> np.ndarray:
     """sRGB tone curve, encoded [0, 1] -> linear."""
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    return np.where(v <= SRGB_TOE, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
 
 
 def srgb_encode(v: np.ndarray) -> np.ndarray:
@@ -36,7 +42,7 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB ``... x 3`` float in [0, 1] -> CIE Lab (D65), L in [0, 100], float32."""
     xyz = srgb_decode(rgb) @ SRGB_TO_XYZ.T / D65_XYZ
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    f = np.where(xyz > LAB_EPSILON, np.cbrt(xyz), LAB_SLOPE * xyz + 16 / 116)
     lab = np.stack(
         [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1
     )
@@ -53,11 +59,11 @@ def lab_jacobian(rgb: np.ndarray) -> np.ndarray:
     channel, column = RGB channel. The chain rule through the tone curve, the XYZ matrix and
     the cube root (or its linear toe), exactly."""
     v = np.clip(np.asarray(rgb, np.float64), 1e-4, 1.0)
-    toe = v <= 0.04045
+    toe = v <= SRGB_TOE
     dlin = np.where(toe, 1 / 12.92, 2.4 / 1.055 * ((v + 0.055) / 1.055) ** 1.4)
     to_xyz = SRGB_TO_XYZ / D65_XYZ[:, None]
     xyz = srgb_decode(v) @ to_xyz.T
-    df = np.where(xyz > 0.008856, np.cbrt(np.maximum(xyz, 1e-12)) ** -2 / 3, 7.787)
+    df = np.where(xyz > LAB_EPSILON, np.cbrt(np.maximum(xyz, 1e-12)) ** -2 / 3, LAB_SLOPE)
     return _F_TO_LAB @ (df[..., :, None] * to_xyz * dlin[..., None, :])
 
 
@@ -67,5 +73,5 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     lab = np.asarray(lab, np.float64)
     fy = (lab[..., 0] + 16) / 116
     f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], -1)
-    xyz = np.where(f > 0.008856 ** (1 / 3), f**3, (f - 16 / 116) / 7.787) * D65_XYZ
+    xyz = np.where(f > LAB_EPSILON ** (1 / 3), f**3, (f - 16 / 116) / LAB_SLOPE) * D65_XYZ
     return srgb_encode(xyz @ np.linalg.inv(SRGB_TO_XYZ).T)
