@@ -129,13 +129,14 @@ def even_out(maps: np.ndarray, materials: object) -> np.ndarray:
     cs = materials.content_small
     moments = node_moments(cs, materials.small, (gy, gx)).reshape(k, gy, gx, 4, 4)
     mass = moments[..., 3, 3]
+    safe = np.maximum(mass, 1e-12)  # a node without pixels of its material
     total = np.maximum(mass.sum((1, 2)), 1e-12)
     mean_map = np.einsum("kyx,kyxij->kij", mass, maps) / total[:, None, None]
     dev = maps - mean_map[:, None, None]
-    mean_c1 = moments[..., 3, :] / np.maximum(mass, 1e-12)[..., None]  # [mean c, 1]
+    mean_c1 = moments[..., 3, :] / safe[..., None]  # [mean c, 1]
     jac = lab_jacobian(np.einsum("kyxi,kyxij->kyxj", mean_c1, maps))
     e = jac[..., 1:, :] @ np.swapaxes(dev, -1, -2)  # K Gy Gx 2 x 4: (a, b) of D^T [c, 1]
-    spread2 = np.einsum("kyxac,kyxcd,kyxad->kyx", e, moments, e) / np.maximum(mass, 1e-12)
+    spread2 = np.einsum("kyxac,kyxcd,kyxad->kyx", e, moments, e) / safe
     t = np.minimum(1.0, SPREAD_SLACK / np.maximum(np.sqrt(np.maximum(spread2, 0.0)), 1e-12))
     if np.all(t >= 1.0):
         return maps
