@@ -53,6 +53,8 @@ MATCH_STRIDE = 2
 #: each, and a change of 3e-5 in the input (another thread count's summation order) moved
 #: the result by 4e-4 (measured on a 40 x 56 noise image).
 MIN_SAMPLE = 8192
+#: Random directions of the sliced distance by which :func:`nearest` picks the match.
+PICK_DIRECTIONS = 32
 #: Ridge of the global colour map's gains towards the identity (RGB second-moment units).
 GLOBAL_RIDGE = 0.05
 #: One pixel in ``GLOBAL_STRIDE`` (of the fit size, raster order; when that leaves
@@ -124,6 +126,7 @@ def match_palette(
     locality: float,
     materials: object,
     labels: tuple[np.ndarray, np.ndarray] | None = None,
+    towards: str = "result",
 ) -> np.ndarray:
     """The grade's field ``maps`` (``K x Gy x Gx x 4 x 3``, :func:`~photostyle.grade.grade_maps`
     on ``materials``, the grade's :class:`~photostyle.materials.Materials`, at ``locality``)
@@ -131,7 +134,10 @@ def match_palette(
     the graded content at the fit size is matched to the style, the displacement is fitted by
     a field of the same shape, and the two fields are summed, so that one application to the
     content (:func:`~photostyle.grade.apply_field`) grades and matches. ``labels``: the
-    content's and the style's int label maps (any sizes) or None. Returns the summed field."""
+    content's and the style's int label maps (any sizes) or None. ``towards``: ``"result"``
+    matches the graded result (``D = T(g) - g``); ``"content"`` (without labels) the content
+    itself (``D = T(c) - g``), whose order of colours the match then keeps (module docstring).
+    Returns the summed field."""
     from photostyle.grade import IDENTITY, apply_field, fit_field, node_spacing
     from photostyle.materials import fit_size
 
@@ -143,13 +149,45 @@ def match_palette(
     if labels is not None:
         labels = (labels[0][sub], labels[1][sub])
     graded = apply_field(content, materials.small, maps)[sub]
-    d = displacement(graded, s[sub], labels)
+    if towards == "content" and labels is None:
+        d = sliced_transfer(cs.reshape(-1, 3), s[sub].reshape(-1, 3)).reshape(graded.shape)
+        d = (d - graded).astype(np.float32)
+    elif towards == "result":
+        d = displacement(graded, s[sub], labels)
+    else:
+        raise ValueError(f"towards must be 'result' or 'content' (without labels), got {towards!r}")
     # fit_field pulls gains towards the identity; fitted to ``content + d`` it pulls the
     # displacement's own gains towards 0, and subtracting the identity leaves the shift
     small = materials.small[:, sub[0], sub[1]]
     spacing = node_spacing(locality)
     shift = fit_field(cs, cs + d, small, spacing, MATCH_RIDGE, grid=maps.shape[1:3])
     return maps + shift - IDENTITY
+
+
+def nearest(fields: list[np.ndarray], style: np.ndarray, materials: object) -> int:
+    """Index of the field in ``fields`` (each ``K x Gy x Gx x 4 x 3`` on ``materials``) whose
+    graded content (every ``MATCH_STRIDE``-th row and column of the fit size, clipped to
+    [0, 1]) has the Lab colours nearest the style's (``h x w x 3`` float32 in [0, 1], any
+    size) by the sliced 1-Wasserstein distance over ``PICK_DIRECTIONS`` random directions
+    (:func:`photostyle.metrics.sliced_wasserstein_lab`); the first of equals."""
+    from photostyle.grade import apply_field
+    from photostyle.materials import fit_size
+    from photostyle.metrics import lab_quantiles, sliced_wasserstein_lab
+
+    content, s = materials.content_small, fit_size(style)
+    kept = [(a.shape[0] // MATCH_STRIDE) * (a.shape[1] // MATCH_STRIDE) for a in (content, s)]
+    sub = (slice(None, None, _step(MATCH_STRIDE, kept)),) * 2
+    ref = lab_quantiles(s[sub], PICK_DIRECTIONS)
+    distances = [
+        sliced_wasserstein_lab(
+            np.clip(apply_field(content[sub], materials.small[:, sub[0], sub[1]], f), 0, 1),
+            None,
+            PICK_DIRECTIONS,
+            style_quantiles=ref,
+        )
+        for f in fields
+    ]
+    return int(np.argmin(distances))
 
 
 def _step(stride: int, kept: list[int]) -> int:

@@ -185,20 +185,41 @@ def grade(
     maps = grade_maps(result, options.locality, materials)
     regions = labels if options.region_stats else None  # per region, like the colour fix
     if options.palette_match:
-        from photostyle.palette import match_palette
-
         progress("matching the style's palette")
-        maps = match_palette(maps, style, options.locality, materials, regions)
-    maps = even_out(cohere(maps, materials), materials)
-    if options.palette_match:
-        from photostyle.palette import match_globally
-
-        maps = match_globally(maps, style, materials, regions)
+        maps = matched(maps, style, options.locality, materials, regions)
+    else:
+        maps = even_out(cohere(maps, materials), materials)
     graded = apply_field(content, materials.full, maps)
     # the graded result is a smooth field of the content: its re-fit's coefficients may come
     # from half the size from radius 4 on (working sizes from about 0.55 MP; the quality sets
     # are below that, where this is the plain re-fit)
     return graded if limit is None else limit.apply(content, graded, per=GRADE_REFIT_PER)
+
+
+def matched(
+    maps: np.ndarray,
+    style: np.ndarray,
+    locality: float,
+    materials: object,
+    regions: tuple[np.ndarray, np.ndarray] | None,
+) -> np.ndarray:
+    """The grade's field ``maps`` (on ``materials``, at ``locality``) moved towards the
+    ``style``'s colours, made coherent across materials and toned alike within each, then
+    composed with one global colour map: :func:`~photostyle.palette.match_palette`,
+    :func:`~photostyle.coherence.cohere`, :func:`~photostyle.coherence.even_out`,
+    :func:`~photostyle.palette.match_globally`. Without ``regions`` (label maps matched region
+    by region, or None) the match is made twice, towards the style's transfer of the graded
+    result and of the content, and the field whose colours end nearer the style's is kept
+    (:func:`~photostyle.palette.nearest`, :mod:`photostyle.palette`)."""
+    from photostyle.coherence import cohere, even_out
+    from photostyle.palette import match_globally, match_palette, nearest
+
+    fields = []
+    for towards in ("result",) if regions is not None else ("result", "content"):
+        field = match_palette(maps, style, locality, materials, regions, towards)
+        field = even_out(cohere(field, materials), materials)
+        fields.append(match_globally(field, style, materials, regions))
+    return fields[0] if len(fields) == 1 else fields[nearest(fields, style, materials)]
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:
