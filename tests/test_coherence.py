@@ -157,7 +157,7 @@ def _node_spreads(m, maps):
     cs = m.content_small.astype(np.float64)
     h, w = cs.shape[:2]
     k, gy, gx = maps.shape[:3]
-    wy, wx = _tent(h, gy), _tent(w, gx)
+    (wy, _), (wx, _) = _tent(h, gy), _tent(w, gx)
     c1 = np.concatenate([cs, np.ones((h, w, 1))], 2).reshape(-1, 3 + 1)
     out = np.zeros((k, gy, gx))
     for q in range(k):

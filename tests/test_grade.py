@@ -168,3 +168,63 @@ def test_the_grade_keeps_a_flat_skys_grain_within_the_noise_bound():
     np.testing.assert_allclose(bounded[sky].mean((0, 1)), free[sky].mean((0, 1)), atol=0.01)
     ground = (slice(h // 2 + 8, h - 8), slice(8, w - 8))
     assert bounded[ground].std() > 0.9 * free[ground].std()
+
+
+@pytest.mark.parametrize(
+    ("size", "grid"),
+    [((37, 53), (1, 1)), ((37, 53), (1, 3)), ((40, 61), (3, 3)), ((64, 48), (6, 9)),
+     ((90, 120), (28, 42)), ((1, 7), (2, 2)), ((5, 1), (3, 2))],
+)  # fmt: skip
+def test_apply_field_is_bilinear_interpolation_of_the_maps_weighed_by_membership(size, grid):
+    """Against the definition in float64: each material's maps enlarged by torch's bilinear
+    interpolation (node centres on the corner pixels), weighed, applied to ``[c, 1]``."""
+    import torch
+    import torch.nn.functional as F
+
+    from photostyle.grade import apply_field
+
+    rng = np.random.default_rng(sum(size) + sum(grid))
+    h, w = size
+    k = 4
+    c = rng.random((h, w, 3)).astype(np.float32)
+    m = rng.random((k, h, w)).astype(np.float32)
+    m /= m.sum(0)
+    maps = rng.normal(0, 0.3, (k, *grid, 4, 3)) + np.vstack([np.eye(3), 0.2 * np.ones((1, 3))])
+    g = torch.from_numpy(maps.reshape(k, *grid, 12)).permute(0, 3, 1, 2)
+    up = F.interpolate(g, size=(h, w), mode="bilinear", align_corners=True).numpy()
+    field = np.einsum("kchw,khw->hwc", up, m.astype(np.float64)).reshape(h, w, 4, 3)
+    c1 = np.concatenate([c, np.ones((h, w, 1), np.float32)], 2).astype(np.float64)
+    ref = np.clip(np.einsum("hwi,hwio->hwo", c1, field), 0, 1)
+    out = apply_field(c, m, maps)
+    assert out.shape == (h, w, 3) and out.dtype == np.float32
+    np.testing.assert_allclose(out, ref, rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("grid", [(1, 1), (2, 3), (3, 1), (5, 7)])
+def test_node_moments_are_tent_weighted_sums_over_the_pixels(grid):
+    """Against the definition: each node's hat function (1 at the node, 0 at the next, over
+    the pixel centres' positions) times the membership, summed with ``[c, 1] [c, 1; r]^T``."""
+    from photostyle.grade import node_moments
+
+    rng = np.random.default_rng(grid[0] * 10 + grid[1])
+    h, w, k = 23, 31, 3
+    c, r = rng.random((h, w, 3)), rng.random((h, w, 3))
+    m = rng.random((k, h, w))
+
+    def hats(n, nodes):
+        if nodes == 1:
+            return np.ones((1, n))
+        pos = (np.arange(n) + 0.5) / n * (nodes - 1)
+        return np.array([np.interp(pos, np.arange(nodes), np.eye(nodes)[j]) for j in range(nodes)])
+
+    ty, tx = hats(h, grid[0]), hats(w, grid[1])
+    c1 = np.concatenate([c, np.ones((h, w, 1))], 2)
+    ref = np.zeros((k, *grid, 28))
+    for q in range(k):
+        for y in range(grid[0]):
+            for x in range(grid[1]):
+                wt = m[q] * ty[y][:, None] * tx[x][None, :]
+                ref[q, y, x, :16] = np.einsum("hw,hwi,hwj->ij", wt, c1, c1).ravel()
+                ref[q, y, x, 16:] = np.einsum("hw,hwi,hwj->ij", wt, c1, r).ravel()
+    np.testing.assert_allclose(node_moments(c, m, grid, r), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(node_moments(c, m, grid), ref[..., :16], rtol=1e-12, atol=1e-12)

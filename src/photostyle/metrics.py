@@ -112,7 +112,10 @@ def lab_quantiles(
     dirs = rng.standard_normal((3, n_dirs))
     dirs /= np.linalg.norm(dirs, axis=0)
     q = (np.arange(n_quantiles) + 0.5) / n_quantiles
-    x = dirs.T @ rgb_to_lab(img).reshape(-1, 3).T.astype(np.float64)  # n_dirs x N, rows
+    lab = rgb_to_lab(img).reshape(-1, 3).T.astype(np.float64)
+    # n_dirs x N, rows; three products summed rather than a BLAS call, whose idle threads
+    # spin and slow the torch work that follows (measured: the grade ran 40 % longer)
+    x = dirs[0][:, None] * lab[0] + dirs[1][:, None] * lab[1] + dirs[2][:, None] * lab[2]
     x.sort(axis=1)  # each direction's row in place: twice as fast as sorting the columns
     x = x.T
     pos = q * (len(x) - 1)
