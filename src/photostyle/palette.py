@@ -18,8 +18,19 @@ This stage closes that gap without painting:
    displacement's own gains are pulled towards 0); the grade's field plus it minus the
    identity is applied to the content once: ``out = clip(field_g(c) + field_d(c) - c)``.
 
+**Two targets, the nearer kept.** ``T(g)`` keeps the order of colours of the closed-form
+result, which on a pair of unlike scenes may differ from the content's: on pairs-wide 20 the
+result tones a snow bank bluer than the brighter snow around it, and the transfer maps that
+small difference across the gap between the style's two peaks of b (deep-blue water, coral),
+a peach bank on teal snow. The content's own transfer ``T(c)`` (``towards="content"``,
+``D = T(c) - g``) keeps the content's order instead, and fails where the content's darkest
+colours meet a style whose darkest are saturated (pair 44: a green stream bank turned red).
+Without labels :func:`photostyle.stages.matched` runs the whole chain below for both targets
+and keeps the field whose graded content ends nearer the style's colours (:func:`nearest`,
+the sliced 1-Wasserstein distance in Lab, the measure IDT itself reduces).
+
 With label maps each content label is matched to its partner region of the style, and a
-label without one is left as graded.
+label without one is left as graded (towards the graded result only).
 
 After :mod:`photostyle.coherence` has moved the materials' colours together, the stage ends
 with one global colour map (:func:`match_globally`): the final graded colours ``g`` are
