@@ -1,7 +1,7 @@
 """The palette match's two targets (photostyle.palette, photostyle.stages.matched): the
 style's transfer of the graded result keeps the closed-form result's order of colours, the
 transfer of the content keeps the content's, and the field whose colours end nearer the
-style's is kept."""
+style's is kept where it keeps the content's structure as well."""
 
 import numpy as np
 import pytest
@@ -11,8 +11,8 @@ from photostyle.coherence import cohere, even_out
 from photostyle.grade import IDENTITY, apply_field, grade_maps
 from photostyle.imaging.colourspace import rgb_to_lab
 from photostyle.materials import content_materials
-from photostyle.metrics import sliced_wasserstein_lab
-from photostyle.palette import match_globally, match_palette, nearest
+from photostyle.metrics import sliced_wasserstein_lab, structure_ssim
+from photostyle.palette import chosen, match_globally, match_palette
 from photostyle.stages import matched
 
 STYLE = np.clip(scene(100, 100, seed=5, palette="dusk") * 0.9 + 0.05, 0, 1)
@@ -54,23 +54,42 @@ def test_the_content_target_needs_no_labels_and_a_known_name():
         match_palette(maps, STYLE, 0.2, m, None, "style")
 
 
-def test_nearest_picks_the_field_that_gives_the_styles_colours():
-    """The style is the content under a known colour map: the field of that map is picked
-    over the identity, whichever comes first."""
-    c = scene(150, 200, seed=2)
-    m = content_materials(c)
+def _fields(m):
+    """The identity, a known colour map at every node, and that map with one material's gain
+    set to 0 (that material flattened to one colour), each ``K x 3 x 3 x 4 x 3``."""
     known = IDENTITY.copy()
     known[:3] = [[0.5, 0.1, 0.0], [0.2, 0.6, 0.1], [0.0, 0.1, 0.4]]
     known[3] = [0.3, 0.15, 0.35]
-    style = np.clip(c @ known[:3] + known[3], 0, 1).astype(np.float32)
     identity = np.broadcast_to(IDENTITY, (len(m.centres), 3, 3, 4, 3)).copy()
     field = np.broadcast_to(known, identity.shape).copy()
-    assert nearest([identity, field], style, m) == 1
-    assert nearest([field, identity], style, m) == 0
-    # independent: the whole fit size, twice the directions, another seed
-    d = [sliced_wasserstein_lab(apply_field(c, m.full, f), style, 128, seed=3)
-         for f in (identity, field)]  # fmt: skip
-    assert d[1] < 0.2 * d[0]
+    flat = field.copy()
+    biggest = int(np.argmax(m.small.sum((1, 2))))
+    flat[biggest, ..., :3, :] = 0
+    flat[biggest, ..., 3, :] = known[3] + 0.5 * known[:3].sum(0)  # its mid-grey's colour
+    return identity, field, flat, known
+
+
+def test_chosen_keeps_a_field_only_when_nearer_the_style_and_as_structured():
+    """The style is the content under a known colour map. Independent measures (the whole
+    fit size, other directions and seed; scikit-image's SSIM of Sobel gradients) order the
+    candidates as the choice must see them."""
+    c = scene(150, 200, seed=2)
+    m = content_materials(c)
+    identity, field, flat, known = _fields(m)
+    style = np.clip(c @ known[:3] + known[3], 0, 1).astype(np.float32)
+    outs = {n: apply_field(c, m.full, f) for n, f in (("id", identity), ("known", field),
+                                                      ("flat", flat))}  # fmt: skip
+    colour = {n: sliced_wasserstein_lab(o, style, 128, seed=3) for n, o in outs.items()}
+    struct = {n: structure_ssim(c, o) for n, o in outs.items()}
+    assert colour["known"] < colour["flat"] < colour["id"]
+    assert struct["id"] > struct["known"] > struct["flat"] + 0.05
+    # better on both counts: taken, whichever place it has after the first
+    assert chosen([flat, field], style, m) == 1
+    assert chosen([flat, identity, field], style, m) == 2
+    # nearer the style but less of the content's structure: the first is kept
+    assert chosen([identity, field], style, m) == 0
+    # the first is kept when nothing is nearer
+    assert chosen([field, flat], style, m) == 0
 
 
 def _chain(maps, m, towards, regions=None):
@@ -78,15 +97,20 @@ def _chain(maps, m, towards, regions=None):
     return match_globally(even_out(cohere(f, m), m), STYLE, m, regions)
 
 
-def test_the_stage_keeps_the_chain_whose_colours_end_nearer_the_style():
+def test_the_stage_keeps_the_chain_that_chosen_keeps():
     c = scene(120, 160, seed=4)
     m = content_materials(c)
     maps = grade_maps(np.clip(0.95 - 0.9 * c, 0, 1), 0.2, m)
     chains = [_chain(maps, m, t) for t in ("result", "content")]
     kept = matched(maps, STYLE, 0.2, m, None)
-    d = [sliced_wasserstein_lab(apply_field(c, m.full, f), STYLE, 128, seed=3) for f in chains]
-    assert abs(d[0] - d[1]) > 0.2 * min(d)  # a clear case, which any estimate orders alike
-    np.testing.assert_array_equal(kept, chains[int(np.argmin(d))])
+    np.testing.assert_array_equal(kept, chains[chosen(chains, STYLE, m)])
+    # here the content's chain restores the content's order of lightness: nearer the style
+    # and far more of the content's structure (independent: whole size, other directions)
+    outs = [apply_field(c, m.full, f) for f in chains]
+    d = [sliced_wasserstein_lab(o, STYLE, 128, seed=3) for o in outs]
+    t = [structure_ssim(c, o) for o in outs]
+    assert d[1] < d[0] and t[1] > t[0] + 0.1
+    np.testing.assert_array_equal(kept, chains[1])
 
 
 def test_with_label_regions_the_stage_matches_the_graded_result_only():

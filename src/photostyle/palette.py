@@ -26,8 +26,10 @@ a peach bank on teal snow. The content's own transfer ``T(c)`` (``towards="conte
 ``D = T(c) - g``) keeps the content's order instead, and fails where the content's darkest
 colours meet a style whose darkest are saturated (pair 44: a green stream bank turned red).
 Without labels :func:`photostyle.stages.matched` runs the whole chain below for both targets
-and keeps the field whose graded content ends nearer the style's colours (:func:`nearest`,
-the sliced 1-Wasserstein distance in Lab, the measure IDT itself reduces).
+and keeps the content's only where it is better on both counts (:func:`chosen`): nearer the
+style's colours (the sliced 1-Wasserstein distance in Lab, the measure IDT itself reduces)
+and keeping at least as much of the content's structure (gradient SSIM). Colour alone took
+the content's on a yellow dahlia under a red rose (dpst-dev 09) whose petals it flattened.
 
 With label maps each content label is matched to its partner region of the style, and a
 label without one is left as graded (towards the graded result only).
@@ -64,7 +66,7 @@ MATCH_STRIDE = 2
 #: each, and a change of 3e-5 in the input (another thread count's summation order) moved
 #: the result by 4e-4 (measured on a 40 x 56 noise image).
 MIN_SAMPLE = 8192
-#: Random directions of the sliced distance by which :func:`nearest` picks the match.
+#: Random directions of the sliced distance by which :func:`chosen` picks the match.
 PICK_DIRECTIONS = 32
 #: Ridge of the global colour map's gains towards the identity (RGB second-moment units).
 GLOBAL_RIDGE = 0.05
@@ -175,30 +177,31 @@ def match_palette(
     return maps + shift - IDENTITY
 
 
-def nearest(fields: list[np.ndarray], style: np.ndarray, materials: object) -> int:
-    """Index of the field in ``fields`` (each ``K x Gy x Gx x 4 x 3`` on ``materials``) whose
-    graded content (every ``MATCH_STRIDE``-th row and column of the fit size, clipped to
-    [0, 1]) has the Lab colours nearest the style's (``h x w x 3`` float32 in [0, 1], any
-    size) by the sliced 1-Wasserstein distance over ``PICK_DIRECTIONS`` random directions
-    (:func:`photostyle.metrics.sliced_wasserstein_lab`); the first of equals."""
+def chosen(fields: list[np.ndarray], style: np.ndarray, materials: object) -> int:
+    """Index of the field of ``fields`` (each ``K x Gy x Gx x 4 x 3`` on ``materials``) to
+    keep: the first, unless a later one is better on both counts, its graded content nearer
+    the style's colours (``style``: ``h x w x 3`` float32 in [0, 1], any size; the sliced
+    1-Wasserstein distance in Lab over ``PICK_DIRECTIONS`` random directions,
+    :func:`photostyle.metrics.sliced_wasserstein_lab`) and keeping at least as much of the
+    content's structure (:func:`photostyle.metrics.structure_ssim`, the gradient pattern), both
+    measured on every ``MATCH_STRIDE``-th row and column of the fit size, clipped to [0, 1].
+    Of several such, the nearest."""
     from photostyle.grade import apply_field
     from photostyle.materials import fit_size
-    from photostyle.metrics import lab_quantiles, sliced_wasserstein_lab
+    from photostyle.metrics import lab_quantiles, sliced_wasserstein_lab, structure_ssim
 
     content, s = materials.content_small, fit_size(style)
     kept = [(a.shape[0] // MATCH_STRIDE) * (a.shape[1] // MATCH_STRIDE) for a in (content, s)]
     sub = (slice(None, None, _step(MATCH_STRIDE, kept)),) * 2
     ref = lab_quantiles(s[sub], PICK_DIRECTIONS)
-    distances = [
-        sliced_wasserstein_lab(
-            np.clip(apply_field(content[sub], materials.small[:, sub[0], sub[1]], f), 0, 1),
-            None,
-            PICK_DIRECTIONS,
-            style_quantiles=ref,
-        )
-        for f in fields
-    ]
-    return int(np.argmin(distances))
+    c = np.ascontiguousarray(content[sub])
+    scores = []
+    for f in fields:
+        out = np.clip(apply_field(c, materials.small[:, sub[0], sub[1]], f), 0, 1)
+        colour = sliced_wasserstein_lab(out, None, PICK_DIRECTIONS, style_quantiles=ref)
+        scores.append((colour, structure_ssim(c, out)))
+    better = [i for i, (d, t) in enumerate(scores) if d < scores[0][0] and t >= scores[0][1]]
+    return min(better, key=lambda i: scores[i][0]) if better else 0
 
 
 def _step(stride: int, kept: list[int]) -> int:

@@ -209,17 +209,18 @@ def matched(
     :func:`~photostyle.coherence.cohere`, :func:`~photostyle.coherence.even_out`,
     :func:`~photostyle.palette.match_globally`. Without ``regions`` (label maps matched region
     by region, or None) the match is made twice, towards the style's transfer of the graded
-    result and of the content, and the field whose colours end nearer the style's is kept
-    (:func:`~photostyle.palette.nearest`, :mod:`photostyle.palette`)."""
+    result and of the content, and the content's is kept where its colours end nearer the
+    style's and it keeps the content's structure as well (:func:`~photostyle.palette.chosen`,
+    :mod:`photostyle.palette`)."""
     from photostyle.coherence import cohere, even_out
-    from photostyle.palette import match_globally, match_palette, nearest
+    from photostyle.palette import chosen, match_globally, match_palette
 
     fields = []
     for towards in ("result",) if regions is not None else ("result", "content"):
         field = match_palette(maps, style, locality, materials, regions, towards)
         field = even_out(cohere(field, materials), materials)
         fields.append(match_globally(field, style, materials, regions))
-    return fields[0] if len(fields) == 1 else fields[nearest(fields, style, materials)]
+    return fields[0] if len(fields) == 1 else fields[chosen(fields, style, materials)]
 
 
 def grade_materials(content: np.ndarray, labels: tuple[np.ndarray, np.ndarray] | None) -> object:
