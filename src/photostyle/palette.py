@@ -18,18 +18,19 @@ This stage closes that gap without painting:
    displacement's own gains are pulled towards 0); the grade's field plus it minus the
    identity is applied to the content once: ``out = clip(field_g(c) + field_d(c) - c)``.
 
-**Two targets, the nearer kept.** ``T(g)`` keeps the order of colours of the closed-form
-result, which on a pair of unlike scenes may differ from the content's: on pairs-wide 20 the
-result tones a snow bank bluer than the brighter snow around it, and the transfer maps that
-small difference across the gap between the style's two peaks of b (deep-blue water, coral),
-a peach bank on teal snow. The content's own transfer ``T(c)`` (``towards="content"``,
-``D = T(c) - g``) keeps the content's order instead, and fails where the content's darkest
-colours meet a style whose darkest are saturated (pair 44: a green stream bank turned red).
-Without labels :func:`photostyle.stages.matched` runs the whole chain below for both targets
-and keeps the content's only where it is better on both counts (:func:`chosen`): nearer the
-style's colours (the sliced 1-Wasserstein distance in Lab, the measure IDT itself reduces)
-and keeping at least as much of the content's structure (gradient SSIM). Colour alone took
-the content's on a yellow dahlia under a red rose (dpst-dev 09) whose petals it flattened.
+**Two targets; the content's kept where it is better on both counts.** ``T(g)`` keeps
+the order of colours of the closed-form result, which on a pair of unlike scenes may differ
+from the content's: on pairs-wide 20 the result tones a snow bank bluer than the brighter
+snow around it, and the transfer maps that small difference across the gap between the
+style's two peaks of b (deep-blue water, coral), a peach bank on teal snow. The content's
+own transfer ``T(c)`` (``towards="content"``, ``D = T(c) - g``) keeps the content's order
+instead, and fails where the content's darkest colours meet a style whose darkest are
+saturated (pair 44: a green stream bank turned red). Without labels
+:func:`photostyle.stages.matched` runs the whole chain below for both targets and keeps the
+content's only where it is better on both counts (:func:`chosen`): nearer the style's
+colours (the sliced 1-Wasserstein distance in Lab, the measure IDT itself reduces) and
+keeping at least as much of the content's structure (gradient SSIM). Colour alone took the
+content's on a yellow dahlia under a red rose (dpst-dev 09) whose petals it flattened.
 
 With label maps each content label is matched to its partner region of the style, and a
 label without one is left as graded (towards the graded result only).
@@ -47,6 +48,8 @@ that the per-material bound took away. Constants: ``docs/decisions.md``.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 
@@ -139,7 +142,7 @@ def match_palette(
     locality: float,
     materials: object,
     labels: tuple[np.ndarray, np.ndarray] | None = None,
-    towards: str = "result",
+    towards: Literal["result", "content"] = "result",
 ) -> np.ndarray:
     """The grade's field ``maps`` (``K x Gy x Gx x 4 x 3``, :func:`~photostyle.grade.grade_maps`
     on ``materials``, the grade's :class:`~photostyle.materials.Materials`, at ``locality``)
