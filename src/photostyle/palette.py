@@ -158,8 +158,7 @@ def match_palette(
     from photostyle.materials import fit_size
 
     content, s = materials.content_small, fit_size(style)
-    kept = [(a.shape[0] // MATCH_STRIDE) * (a.shape[1] // MATCH_STRIDE) for a in (content, s)]
-    sub = (slice(None, None, _step(MATCH_STRIDE, kept)),) * 2
+    sub = _match_sample(content, s)
     cs = content[sub]
     labels = _fit_labels(labels, content, style)
     if labels is not None:
@@ -194,17 +193,24 @@ def chosen(fields: list[np.ndarray], style: np.ndarray, materials: object) -> in
     from photostyle.metrics import lab_quantiles, sliced_wasserstein_lab, structure_ssim
 
     content, s = materials.content_small, fit_size(style)
-    kept = [(a.shape[0] // MATCH_STRIDE) * (a.shape[1] // MATCH_STRIDE) for a in (content, s)]
-    sub = (slice(None, None, _step(MATCH_STRIDE, kept)),) * 2
+    sub = _match_sample(content, s)
     ref = lab_quantiles(s[sub], PICK_DIRECTIONS)
     c = np.ascontiguousarray(content[sub])
+    m = np.ascontiguousarray(materials.small[:, sub[0], sub[1]])
     scores = []
     for f in fields:
-        out = np.clip(apply_field(c, materials.small[:, sub[0], sub[1]], f), 0, 1)
+        out = np.clip(apply_field(c, m, f), 0, 1)
         colour = sliced_wasserstein_lab(out, None, PICK_DIRECTIONS, style_quantiles=ref)
         scores.append((colour, structure_ssim(c, out)))
     better = [i for i, (d, t) in enumerate(scores) if d < scores[0][0] and t >= scores[0][1]]
     return min(better, key=lambda i: scores[i][0]) if better else 0
+
+
+def _match_sample(content: np.ndarray, style: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns of the fit size (``content``, ``style``: both at their fit sizes)
+    that the match sees: every ``MATCH_STRIDE``-th, or all (:func:`_step`)."""
+    kept = [(a.shape[0] // MATCH_STRIDE) * (a.shape[1] // MATCH_STRIDE) for a in (content, style)]
+    return (slice(None, None, _step(MATCH_STRIDE, kept)),) * 2
 
 
 def _step(stride: int, kept: list[int]) -> int:
